@@ -1,0 +1,80 @@
+//! The production back ends, built once at cold start: the AWS SDK configuration (rustls on
+//! ring, see the README's cold-start figures), the store and the secrets.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+
+use crate::config::Config;
+use crate::dynamo::DynamoTable;
+use crate::memory::MemoryStore;
+use crate::secrets::{SecretStore, Secrets};
+use crate::store::Store;
+
+/// How long a secret fetched from Secrets Manager is served before it is refreshed.
+pub const SECRETS_TTL: Duration = Duration::from_secs(300);
+
+/// Loads the SDK configuration (region, credentials, endpoints from the SDK's own variables)
+/// with an HTTPS client on rustls and ring.
+pub async fn sdk_config() -> SdkConfig {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .load()
+        .await
+}
+
+/// The store and secrets a function works with.
+#[derive(Clone)]
+pub struct Backends {
+    /// DynamoDB when `TABLE_NAME` is set, else the embedded store.
+    pub store: Arc<dyn Store>,
+    /// Secrets Manager for each secret whose id is set, else the environment.
+    pub secrets: Arc<dyn Secrets>,
+}
+
+impl Backends {
+    /// Builds what `config` asks for. The SDK configuration is loaded only when an AWS service
+    /// is configured, so a local run needs no AWS account.
+    pub async fn from_config(config: &Config) -> Self {
+        let needs_aws = config.table_name.is_some()
+            || config.twilio_secret_id.is_some()
+            || config.twilio_auth_secret_id.is_some();
+        let sdk = if needs_aws {
+            Some(sdk_config().await)
+        } else {
+            None
+        };
+        Self::with_sdk(config, sdk.as_ref(), || Arc::new(MemoryStore::new()))
+    }
+
+    /// Builds the back ends from an already loaded SDK configuration; `memory` supplies the
+    /// embedded store when no table is configured (the local API shares one between functions).
+    pub fn with_sdk(
+        config: &Config,
+        sdk: Option<&SdkConfig>,
+        memory: impl FnOnce() -> Arc<MemoryStore>,
+    ) -> Self {
+        let store: Arc<dyn Store> = match (&config.table_name, sdk) {
+            (Some(table), Some(sdk)) => {
+                Arc::new(DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), table))
+            }
+            _ => memory(),
+        };
+        let sm = sdk
+            .filter(|_| config.twilio_secret_id.is_some() || config.twilio_auth_secret_id.is_some())
+            .map(aws_sdk_secretsmanager::Client::new);
+        let secrets = Arc::new(SecretStore::new(
+            sm,
+            config.twilio_secret_id.clone(),
+            config.twilio_auth_secret_id.clone(),
+            SECRETS_TTL,
+            |name| std::env::var(name).ok(),
+        ));
+        Self { store, secrets }
+    }
+}

@@ -1,0 +1,170 @@
+//! The caller, as the API Gateway HTTP API's JWT authorizer describes it in the request context.
+//!
+//! Claims are parsed once here into a [`Caller`]; a missing tenant or `sub` claim is a 401. The
+//! tenant is checked against the same alphabet as room ids, because it becomes the first part of
+//! every room name and identity (`{tenant}:…`) and so must not contain `:`.
+
+use lambda_http::{Request, RequestExt};
+
+use crate::error::ApiError;
+
+/// The authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// The tenant claim's value.
+    pub tenant: String,
+    /// The `sub` claim.
+    pub sub: String,
+    /// Scopes: the authorizer's `scopes`, else the space-separated `scope` claim.
+    pub scopes: Vec<String>,
+    /// The `phone_number` claim, if any (not yet checked as E.164).
+    pub phone_number: Option<String>,
+    /// The `email` claim, if any.
+    pub email: Option<String>,
+}
+
+impl Caller {
+    /// Reads the caller from the request context; `tenant_claim` names the tenant claim.
+    pub fn from_request(req: &Request, tenant_claim: &str) -> Result<Self, ApiError> {
+        let jwt = req
+            .request_context_ref()
+            .and_then(|ctx| ctx.authorizer())
+            .and_then(|a| a.jwt.as_ref())
+            .ok_or_else(|| {
+                ApiError::unauthorized("unauthenticated", "a valid bearer token is required")
+            })?;
+        let claim = |name: &str| {
+            jwt.claims
+                .get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let tenant = claim(tenant_claim).ok_or_else(|| {
+            ApiError::unauthorized(
+                "missing_claim",
+                format!("the token has no {tenant_claim} claim"),
+            )
+        })?;
+        if !is_name_part(&tenant) {
+            return Err(ApiError::unauthorized(
+                "invalid_claim",
+                format!("the {tenant_claim} claim must match [A-Za-z0-9_-]{{1,64}}"),
+            ));
+        }
+        let sub = claim("sub")
+            .ok_or_else(|| ApiError::unauthorized("missing_claim", "the token has no sub claim"))?;
+        if sub.len() > 128
+            || sub
+                .chars()
+                .any(|c| c == ':' || c.is_control() || c.is_whitespace())
+        {
+            return Err(ApiError::unauthorized(
+                "invalid_claim",
+                "the sub claim must be at most 128 characters without ':' or spaces",
+            ));
+        }
+        let scopes = match &jwt.scopes {
+            Some(scopes) if !scopes.is_empty() => scopes.clone(),
+            _ => claim("scope")
+                .map(|s| s.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default(),
+        };
+        Ok(Self {
+            tenant,
+            sub,
+            scopes,
+            phone_number: claim("phone_number"),
+            email: claim("email"),
+        })
+    }
+
+    /// Whether the caller holds `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// Whether `s` matches `[A-Za-z0-9_-]{1,64}`: the alphabet of tenants, room types and ids, and
+/// device ids.
+pub fn is_name_part(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(claims: serde_json::Value, scopes: Option<Vec<&str>>) -> Request {
+        let event = serde_json::json!({
+            "version": "2.0",
+            "routeKey": "POST /video/token",
+            "rawPath": "/video/token",
+            "rawQueryString": "",
+            "headers": {},
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "api",
+                "domainName": "api.example.com",
+                "domainPrefix": "api",
+                "http": {"method": "POST", "path": "/video/token", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "test"},
+                "requestId": "r1",
+                "routeKey": "POST /video/token",
+                "stage": "$default",
+                "time": "26/Nov/2026:01:00:00 +0000",
+                "timeEpoch": 1795654800000u64,
+                "authorizer": {"jwt": {"claims": claims, "scopes": scopes}}
+            },
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).unwrap()
+    }
+
+    #[test]
+    fn claims_become_a_caller() {
+        let req = request(
+            serde_json::json!({"sub": "u1", "tenant": "acme", "scope": "openid video:admin", "phone_number": "+14155550100"}),
+            None,
+        );
+        let caller = Caller::from_request(&req, "tenant").unwrap();
+        assert_eq!(caller.tenant, "acme");
+        assert_eq!(caller.sub, "u1");
+        assert!(caller.has_scope("video:admin"));
+        assert!(!caller.has_scope("video"));
+        assert_eq!(caller.phone_number.as_deref(), Some("+14155550100"));
+        assert_eq!(caller.email, None);
+    }
+
+    #[test]
+    fn the_authorizers_scopes_win_over_the_scope_claim() {
+        let req = request(
+            serde_json::json!({"sub": "u1", "tenant": "acme", "scope": "a"}),
+            Some(vec!["b"]),
+        );
+        let caller = Caller::from_request(&req, "tenant").unwrap();
+        assert_eq!(caller.scopes, vec!["b"]);
+    }
+
+    #[test]
+    fn missing_or_unsafe_claims_are_401() {
+        for claims in [
+            serde_json::json!({"sub": "u1"}),
+            serde_json::json!({"tenant": "acme"}),
+            serde_json::json!({"sub": "u1", "tenant": "ac:me"}),
+            serde_json::json!({"sub": "u:1", "tenant": "acme"}),
+        ] {
+            let err = Caller::from_request(&request(claims, None), "tenant").unwrap_err();
+            assert_eq!(err.status(), 401);
+        }
+    }
+
+    #[test]
+    fn the_tenant_claim_name_is_configurable() {
+        let req = request(serde_json::json!({"sub": "u1", "custom:org": "acme"}), None);
+        assert_eq!(
+            Caller::from_request(&req, "custom:org").unwrap().tenant,
+            "acme"
+        );
+    }
+}

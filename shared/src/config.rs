@@ -1,0 +1,304 @@
+//! Configuration from the environment, typed and checked once at cold start.
+//!
+//! Every variable of API.md is read here. A missing or invalid value stops start-up with an
+//! error that names the variable, so a misconfigured function fails its first invocation's init
+//! instead of answering requests wrongly.
+
+use std::fmt;
+use std::str::FromStr;
+
+use url::Url;
+
+/// A variable that is missing or cannot be parsed.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration variable {var}: {reason}")]
+pub struct ConfigError {
+    /// The variable's name.
+    pub var: &'static str,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, reason: impl fmt::Display) -> Self {
+        Self {
+            var,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Twilio's own cap on an Access Token's lifetime, in seconds.
+pub const MAX_VIDEO_TOKEN_TTL_SECONDS: u64 = 86_400;
+/// Twilio's own cap on a group room's participants.
+pub const MAX_ROOM_PARTICIPANTS: u32 = 50;
+
+/// The variables of API.md, parsed.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `PUBLIC_BASE_URL`, without a trailing slash.
+    pub public_base_url: Option<Url>,
+    /// `TABLE_NAME`: DynamoDB when set, the embedded store when not.
+    pub table_name: Option<String>,
+    /// `TWILIO_SECRET_ID`: Secrets Manager when set, the environment when not.
+    pub twilio_secret_id: Option<String>,
+    /// `TWILIO_AUTH_SECRET_ID`: Secrets Manager when set, `TWILIO_AUTH_TOKEN` when not.
+    pub twilio_auth_secret_id: Option<String>,
+    /// `TWILIO_VERIFY_SERVICE_SID`.
+    pub verify_service_sid: Option<String>,
+    /// `TWILIO_MESSAGING_SERVICE_SID`.
+    pub messaging_service_sid: Option<String>,
+    /// `TWILIO_VIDEO_BASE_URL`.
+    pub video_base_url: Url,
+    /// `TWILIO_VERIFY_BASE_URL`.
+    pub verify_base_url: Url,
+    /// `TWILIO_API_BASE_URL`.
+    pub api_base_url: Url,
+    /// `VIDEO_TOKEN_TTL_SECONDS`, at most 86400.
+    pub video_token_ttl_seconds: u64,
+    /// `VIDEO_ROOM_TYPE`.
+    pub video_room_type: String,
+    /// `VIDEO_MAX_PARTICIPANTS`, 1 to 50.
+    pub video_max_participants: u32,
+    /// `STEP_UP_TTL_SECONDS`.
+    pub step_up_ttl_seconds: u64,
+    /// `TENANT_CLAIM`.
+    pub tenant_claim: String,
+    /// `ADMIN_SCOPE`.
+    pub admin_scope: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(&lookup);
+        let video_token_ttl_seconds = env.parse_or("VIDEO_TOKEN_TTL_SECONDS", 3600u64)?;
+        if video_token_ttl_seconds == 0 || video_token_ttl_seconds > MAX_VIDEO_TOKEN_TTL_SECONDS {
+            return Err(ConfigError::new(
+                "VIDEO_TOKEN_TTL_SECONDS",
+                format!("must be between 1 and {MAX_VIDEO_TOKEN_TTL_SECONDS} (Twilio's limit)"),
+            ));
+        }
+        let video_max_participants = env.parse_or("VIDEO_MAX_PARTICIPANTS", 25u32)?;
+        if video_max_participants == 0 || video_max_participants > MAX_ROOM_PARTICIPANTS {
+            return Err(ConfigError::new(
+                "VIDEO_MAX_PARTICIPANTS",
+                format!("must be between 1 and {MAX_ROOM_PARTICIPANTS}"),
+            ));
+        }
+        let step_up_ttl_seconds = env.parse_or("STEP_UP_TTL_SECONDS", 600u64)?;
+        if step_up_ttl_seconds == 0 || step_up_ttl_seconds > 3600 {
+            return Err(ConfigError::new(
+                "STEP_UP_TTL_SECONDS",
+                "must be between 1 and 3600: a step-up proof is meant to be fresh",
+            ));
+        }
+        Ok(Self {
+            public_base_url: env
+                .optional("PUBLIC_BASE_URL")
+                .map(|_| env.url("PUBLIC_BASE_URL", ""))
+                .transpose()?,
+            table_name: env.optional("TABLE_NAME"),
+            twilio_secret_id: env.optional("TWILIO_SECRET_ID"),
+            twilio_auth_secret_id: env.optional("TWILIO_AUTH_SECRET_ID"),
+            verify_service_sid: env.sid("TWILIO_VERIFY_SERVICE_SID", "VA")?,
+            messaging_service_sid: env.sid("TWILIO_MESSAGING_SERVICE_SID", "MG")?,
+            video_base_url: env.url("TWILIO_VIDEO_BASE_URL", "https://video.twilio.com")?,
+            verify_base_url: env.url("TWILIO_VERIFY_BASE_URL", "https://verify.twilio.com")?,
+            api_base_url: env.url("TWILIO_API_BASE_URL", "https://api.twilio.com")?,
+            video_token_ttl_seconds,
+            video_room_type: env.one_of(
+                "VIDEO_ROOM_TYPE",
+                "group",
+                &["group", "group-small", "peer-to-peer", "go"],
+            )?,
+            video_max_participants,
+            step_up_ttl_seconds,
+            tenant_claim: env
+                .optional("TENANT_CLAIM")
+                .unwrap_or_else(|| "tenant".into()),
+            admin_scope: env
+                .optional("ADMIN_SCOPE")
+                .unwrap_or_else(|| "video:admin".into()),
+        })
+    }
+
+    /// `PUBLIC_BASE_URL`, for the functions that cannot work without it.
+    pub fn require_public_base_url(&self) -> Result<&Url, ConfigError> {
+        self.public_base_url
+            .as_ref()
+            .ok_or_else(|| ConfigError::new("PUBLIC_BASE_URL", "is required by this function"))
+    }
+
+    /// `TWILIO_VERIFY_SERVICE_SID`, for the functions that cannot work without it.
+    pub fn require_verify_service_sid(&self) -> Result<&str, ConfigError> {
+        self.verify_service_sid.as_deref().ok_or_else(|| {
+            ConfigError::new("TWILIO_VERIFY_SERVICE_SID", "is required by this function")
+        })
+    }
+
+    /// `TWILIO_MESSAGING_SERVICE_SID`, for the functions that cannot work without it.
+    pub fn require_messaging_service_sid(&self) -> Result<&str, ConfigError> {
+        self.messaging_service_sid.as_deref().ok_or_else(|| {
+            ConfigError::new(
+                "TWILIO_MESSAGING_SERVICE_SID",
+                "is required by this function",
+            )
+        })
+    }
+
+    /// A URL under `PUBLIC_BASE_URL`, for status callbacks (`path` starts with `/`).
+    pub fn public_url(&self, path: &str) -> Result<String, ConfigError> {
+        let base = self.require_public_base_url()?;
+        Ok(format!("{}{path}", base.as_str().trim_end_matches('/')))
+    }
+}
+
+/// A lookup with the parsing helpers; empty values count as unset.
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    fn optional(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn parse_or<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse()
+                .map_err(|e| ConfigError::new(name, format!("cannot parse {raw:?}: {e}"))),
+        }
+    }
+
+    fn url(&self, name: &'static str, default: &str) -> Result<Url, ConfigError> {
+        let raw = self.optional(name).unwrap_or_else(|| default.to_string());
+        let url =
+            Url::parse(&raw).map_err(|e| ConfigError::new(name, format!("not a URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+            return Err(ConfigError::new(name, "must be an http(s) URL with a host"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(ConfigError::new(name, "must not carry a query or fragment"));
+        }
+        Ok(url)
+    }
+
+    fn sid(&self, name: &'static str, prefix: &str) -> Result<Option<String>, ConfigError> {
+        match self.optional(name) {
+            None => Ok(None),
+            Some(sid) if is_sid(&sid, prefix) => Ok(Some(sid)),
+            Some(_) => Err(ConfigError::new(
+                name,
+                format!("must be a Twilio SID: {prefix} and 32 hex digits"),
+            )),
+        }
+    }
+
+    fn one_of(
+        &self,
+        name: &'static str,
+        default: &str,
+        allowed: &[&str],
+    ) -> Result<String, ConfigError> {
+        let value = self.optional(name).unwrap_or_else(|| default.to_string());
+        if allowed.contains(&value.as_str()) {
+            Ok(value)
+        } else {
+            Err(ConfigError::new(
+                name,
+                format!("must be one of {allowed:?}"),
+            ))
+        }
+    }
+}
+
+/// Whether `s` is a Twilio SID of the given two-letter prefix: the prefix and 32 hex digits.
+pub fn is_sid(s: &str, prefix: &str) -> bool {
+    s.len() == 34 && s.starts_with(prefix) && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.video_token_ttl_seconds, 3600);
+        assert_eq!(c.video_room_type, "group");
+        assert_eq!(c.video_max_participants, 25);
+        assert_eq!(c.step_up_ttl_seconds, 600);
+        assert_eq!(c.tenant_claim, "tenant");
+        assert_eq!(c.admin_scope, "video:admin");
+        assert_eq!(c.video_base_url.as_str(), "https://video.twilio.com/");
+        assert!(c.table_name.is_none());
+    }
+
+    #[test]
+    fn a_token_lifetime_above_twilios_limit_stops_start_up() {
+        let err = config(&[("VIDEO_TOKEN_TTL_SECONDS", "86401")]).unwrap_err();
+        assert_eq!(err.var, "VIDEO_TOKEN_TTL_SECONDS");
+        assert!(config(&[("VIDEO_TOKEN_TTL_SECONDS", "86400")]).is_ok());
+    }
+
+    #[test]
+    fn an_unparsable_number_names_its_variable() {
+        let err = config(&[("STEP_UP_TTL_SECONDS", "ten")]).unwrap_err();
+        assert_eq!(err.var, "STEP_UP_TTL_SECONDS");
+        assert!(err.to_string().contains("STEP_UP_TTL_SECONDS"));
+    }
+
+    #[test]
+    fn sids_and_urls_are_checked() {
+        assert_eq!(
+            config(&[(
+                "TWILIO_VERIFY_SERVICE_SID",
+                "MG00000000000000000000000000000000"
+            )])
+            .unwrap_err()
+            .var,
+            "TWILIO_VERIFY_SERVICE_SID"
+        );
+        assert_eq!(
+            config(&[("PUBLIC_BASE_URL", "video.example.com")])
+                .unwrap_err()
+                .var,
+            "PUBLIC_BASE_URL"
+        );
+        assert_eq!(
+            config(&[("VIDEO_MAX_PARTICIPANTS", "51")]).unwrap_err().var,
+            "VIDEO_MAX_PARTICIPANTS"
+        );
+    }
+
+    #[test]
+    fn public_urls_join_without_double_slashes() {
+        let c = config(&[("PUBLIC_BASE_URL", "https://video.example.com/")]).unwrap();
+        assert_eq!(
+            c.public_url("/twilio/room-status").unwrap(),
+            "https://video.example.com/twilio/room-status"
+        );
+        assert!(config(&[]).unwrap().public_url("/x").is_err());
+    }
+}

@@ -1,0 +1,123 @@
+//! Idempotency records in DynamoDB: item `pk = "idem#{key}"`, `sk = "idem"`.
+//!
+//! The claim is one conditional `PutItem` that asks for the old item on failure
+//! (`ReturnValuesOnConditionCheckFailure = ALL_OLD`), so a duplicate learns what holds the key
+//! without a second read.
+
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+
+use super::{DynamoTable, Item, PK, SK, TTL, get_n, get_s, n, s, sdk_error};
+use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome, Status};
+use crate::store::{StoreError, unix_millis, unix_seconds};
+
+const IN_PROGRESS: &str = "INPROGRESS";
+const COMPLETED: &str = "COMPLETED";
+
+fn pk(key: &str) -> String {
+    format!("idem#{key}")
+}
+
+fn to_item(r: &IdempotencyRecord) -> Item {
+    let mut item = Item::from([
+        (PK.to_string(), s(pk(&r.key))),
+        (SK.to_string(), s("idem")),
+        ("idem_key".to_string(), s(&r.key)),
+        (
+            "status".to_string(),
+            s(match r.status {
+                Status::InProgress => IN_PROGRESS,
+                Status::Completed => COMPLETED,
+            }),
+        ),
+        ("payload_hash".to_string(), s(&r.payload_hash)),
+        (TTL.to_string(), n(r.expires_at)),
+        ("lock_until_ms".to_string(), n(r.lock_until_ms)),
+    ]);
+    if let Some(result) = &r.result {
+        item.insert("result".to_string(), s(result));
+    }
+    item
+}
+
+fn from_item(item: &Item) -> Result<IdempotencyRecord, StoreError> {
+    Ok(IdempotencyRecord {
+        key: get_s(item, "idem_key")?.to_string(),
+        status: match get_s(item, "status")? {
+            IN_PROGRESS => Status::InProgress,
+            COMPLETED => Status::Completed,
+            other => return Err(StoreError(format!("unknown idempotency status {other}"))),
+        },
+        payload_hash: get_s(item, "payload_hash")?.to_string(),
+        expires_at: get_n(item, TTL)?,
+        lock_until_ms: get_n(item, "lock_until_ms")?,
+        result: item.get("result").and_then(|v| v.as_s().ok()).cloned(),
+    })
+}
+
+#[async_trait]
+impl IdempotencyStore for DynamoTable {
+    async fn put_in_progress(
+        &self,
+        record: &IdempotencyRecord,
+        now: SystemTime,
+    ) -> Result<PutOutcome, StoreError> {
+        let result = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(record)))
+            // The negation of IdempotencyRecord::blocks_at.
+            .condition_expression(
+                "attribute_not_exists(#pk) OR #ttl < :now OR (#status = :in_progress AND #lock < :now_ms)",
+            )
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#ttl", TTL)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#lock", "lock_until_ms")
+            .expression_attribute_values(":now", n(unix_seconds(now)))
+            .expression_attribute_values(":now_ms", n(unix_millis(now)))
+            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(PutOutcome::Claimed),
+            Err(err) => match err.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(e)) => {
+                    let old = e.item().ok_or_else(|| {
+                        StoreError("conditional check failed without the old item".into())
+                    })?;
+                    Ok(PutOutcome::Held(from_item(old)?))
+                }
+                _ => Err(sdk_error(err)),
+            },
+        }
+    }
+
+    async fn save_success(&self, record: &IdempotencyRecord) -> Result<(), StoreError> {
+        self.client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(record)))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.client()
+            .delete_item()
+            .table_name(self.table())
+            .key(PK, s(pk(key)))
+            .key(SK, s("idem"))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,14 @@
+//! The library every function shares: configuration, telemetry, errors, the caller, secrets,
+//! storage, idempotency and the HTTP plumbing that turns a handler's result into a response.
+
+pub mod aws;
+pub mod caller;
+pub mod config;
+pub mod dynamo;
+pub mod error;
+pub mod http;
+pub mod idempotency;
+pub mod memory;
+pub mod secrets;
+pub mod store;
+pub mod telemetry;
