@@ -41,6 +41,12 @@ impl Backends {
     /// Builds what `config` asks for. The SDK configuration is loaded only when an AWS service
     /// is configured, so a local run needs no AWS account.
     pub async fn from_config(config: &Config) -> Self {
+        Self::from_config_with(config, |name| std::env::var(name).ok()).await
+    }
+
+    /// As [`Backends::from_config`], reading environment secrets through `env` (the local API
+    /// supplies its dev defaults this way).
+    pub async fn from_config_with(config: &Config, env: impl Fn(&str) -> Option<String>) -> Self {
         let needs_aws = config.table_name.is_some()
             || config.twilio_secret_id.is_some()
             || config.twilio_auth_secret_id.is_some();
@@ -49,21 +55,22 @@ impl Backends {
         } else {
             None
         };
-        Self::with_sdk(config, sdk.as_ref(), || Arc::new(MemoryStore::new()))
+        Self::with_sdk(config, sdk.as_ref(), Arc::new(MemoryStore::new()), env)
     }
 
-    /// Builds the back ends from an already loaded SDK configuration; `memory` supplies the
-    /// embedded store when no table is configured (the local API shares one between functions).
+    /// Builds the back ends from an already loaded SDK configuration; `memory` is the embedded
+    /// store used when no table is configured; `env` reads environment secrets.
     pub fn with_sdk(
         config: &Config,
         sdk: Option<&SdkConfig>,
-        memory: impl FnOnce() -> Arc<MemoryStore>,
+        memory: Arc<MemoryStore>,
+        env: impl Fn(&str) -> Option<String>,
     ) -> Self {
         let store: Arc<dyn Store> = match (&config.table_name, sdk) {
             (Some(table), Some(sdk)) => {
                 Arc::new(DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), table))
             }
-            _ => memory(),
+            _ => memory,
         };
         let sm = sdk
             .filter(|_| config.twilio_secret_id.is_some() || config.twilio_auth_secret_id.is_some())
@@ -73,7 +80,7 @@ impl Backends {
             config.twilio_secret_id.clone(),
             config.twilio_auth_secret_id.clone(),
             SECRETS_TTL,
-            |name| std::env::var(name).ok(),
+            env,
         ));
         Self { store, secrets }
     }

@@ -3,11 +3,30 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use async_trait::async_trait;
+
 use http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response, request::RequestContext};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+
+/// An HTTP function: what a Lambda entry point and the local API both call.
+#[async_trait]
+pub trait Handler: Send + Sync {
+    /// Answers one request. Errors are already mapped to responses.
+    async fn handle(&self, req: Request) -> Response<Body>;
+}
+
+/// Runs `handler` under the Lambda runtime: the whole `main` of an HTTP function after its
+/// state is built.
+pub async fn run_lambda(handler: impl Handler) -> Result<(), lambda_http::Error> {
+    let handler = &handler;
+    lambda_http::run(lambda_http::service_fn(move |req| async move {
+        Ok::<_, lambda_http::Error>(handler.handle(req).await)
+    }))
+    .await
+}
 
 /// A JSON response with the given status.
 pub fn json(status: StatusCode, value: &impl serde::Serialize) -> Response<Body> {
@@ -89,4 +108,17 @@ pub fn invocation_deadline(req: &Request, fallback: Duration) -> SystemTime {
         .filter(|ms| *ms > 0)
         .map(|ms| UNIX_EPOCH + Duration::from_millis(ms))
         .unwrap_or_else(|| SystemTime::now() + fallback)
+}
+
+/// Time kept back from the invocation's deadline to write state and answer.
+const ANSWER_MARGIN: Duration = Duration::from_millis(500);
+
+/// The instant by which outbound calls (Twilio) must be done: the invocation's deadline less a
+/// margin to answer, or `fallback` from now outside Lambda.
+pub fn call_deadline(req: &Request, fallback: Duration) -> tokio::time::Instant {
+    let remaining = invocation_deadline(req, fallback)
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
+        .saturating_sub(ANSWER_MARGIN);
+    tokio::time::Instant::now() + remaining
 }

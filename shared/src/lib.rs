@@ -9,6 +9,8 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod memory;
+pub mod names;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;
+pub mod twilio;

@@ -1,0 +1,71 @@
+//! Twilio's errors, typed. Twilio answers errors with JSON
+//! `{"code": 20404, "message": "…", "more_info": "…", "status": 404}`.
+
+use serde::Deserialize;
+
+/// A failed Twilio call.
+#[derive(Debug, thiserror::Error)]
+pub enum TwilioError {
+    /// Twilio answered with an error status.
+    #[error("twilio {status} (code {code:?}): {message}")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Twilio's error code (e.g. 20404, 53113, 60202).
+        code: Option<u32>,
+        /// Twilio's message.
+        message: String,
+        /// Link to Twilio's documentation of the code.
+        more_info: Option<String>,
+        /// `Twilio-Request-Id`.
+        request_id: Option<String>,
+        /// `Retry-After` in seconds, when Twilio sent it.
+        retry_after: Option<u64>,
+    },
+    /// The request failed in transit. `maybe_sent` tells whether Twilio may have received it
+    /// (a timeout after sending), which makes repeating a create unsafe.
+    #[error("twilio transport error (maybe sent: {maybe_sent}): {message}")]
+    Transport {
+        /// Whether the request may have reached Twilio.
+        maybe_sent: bool,
+        /// What happened.
+        message: String,
+    },
+    /// Twilio answered success with a body we could not read.
+    #[error("twilio response could not be decoded: {0}")]
+    Decode(String),
+    /// Credentials were unavailable.
+    #[error(transparent)]
+    Credentials(#[from] crate::secrets::SecretError),
+}
+
+impl TwilioError {
+    /// Twilio's error code, for API errors.
+    pub fn code(&self) -> Option<u32> {
+        match self {
+            TwilioError::Api { code, .. } => *code,
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, for API errors.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            TwilioError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether Twilio asked us to come back later (429, or 503).
+    pub fn is_throttle_or_unavailable(&self) -> bool {
+        matches!(self.status(), Some(429 | 503))
+    }
+}
+
+/// Twilio's error body.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ErrorBody {
+    pub code: Option<u32>,
+    pub message: Option<String>,
+    pub more_info: Option<String>,
+}

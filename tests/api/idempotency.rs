@@ -1,0 +1,142 @@
+//! Idempotency on DynamoDB (moto's server): the Powertools semantics, proved on the real adapter.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use integration_tests::{dynamo, unique};
+use shared::idempotency::{Claim, Idempotency, IdempotencyError, Outcome, RunError};
+
+async fn utility() -> Idempotency {
+    Idempotency::new(Arc::new(dynamo().await), Duration::from_secs(3600))
+}
+
+fn deadline() -> SystemTime {
+    SystemTime::now() + Duration::from_secs(30)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_claims_of_one_key_run_the_action_exactly_once() {
+    let idem = utility().await;
+    let key = unique("concurrent-");
+    let runs = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (idem, key, runs) = (idem.clone(), key.clone(), runs.clone());
+            tokio::spawn(async move {
+                idem.run_once(&key, &"payload", deadline(), || async {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    // Hold the claim long enough for every other task to meet it.
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    Ok::<_, String>("done".to_string())
+                })
+                .await
+            })
+        })
+        .collect();
+    let mut executed = 0;
+    let mut in_progress = 0;
+    let mut replayed = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(Outcome::Executed(_)) => executed += 1,
+            Ok(Outcome::Replayed(r)) => {
+                assert_eq!(r, "done");
+                replayed += 1
+            }
+            Err(RunError::Idempotency(IdempotencyError::InProgress)) => in_progress += 1,
+            Err(other) => panic!("unexpected outcome: {other}"),
+        }
+    }
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        1,
+        "the action ran more than once"
+    );
+    assert_eq!(executed, 1);
+    assert_eq!(executed + in_progress + replayed, 50);
+}
+
+#[tokio::test]
+async fn a_claim_whose_holder_crashed_is_taken_over_after_its_expiry() {
+    let idem = utility().await;
+    let key = unique("crashed-");
+    // The "crashed" invocation's deadline is 1 s away; it never completes nor releases.
+    let Claim::Proceed(crashed) = idem
+        .claim::<String>(&key, &"p", SystemTime::now() + Duration::from_secs(1))
+        .await
+        .unwrap()
+    else {
+        panic!("the first claim must proceed")
+    };
+    std::mem::forget(crashed);
+    let early = idem
+        .run_once(&key, &"p", deadline(), || async { Ok::<_, String>(1) })
+        .await;
+    assert!(matches!(
+        early,
+        Err(RunError::Idempotency(IdempotencyError::InProgress))
+    ));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let late = idem
+        .run_once(&key, &"p", deadline(), || async { Ok::<_, String>(2) })
+        .await
+        .unwrap();
+    assert_eq!(late, Outcome::Executed(2));
+}
+
+#[tokio::test]
+async fn a_failed_action_can_be_retried() {
+    let idem = utility().await;
+    let key = unique("failed-");
+    let first = idem
+        .run_once(&key, &"p", deadline(), || async {
+            Err::<i32, _>("twilio 500")
+        })
+        .await;
+    assert!(matches!(first, Err(RunError::Action("twilio 500"))));
+    let second = idem
+        .run_once(&key, &"p", deadline(), || async { Ok::<_, &str>(7) })
+        .await
+        .unwrap();
+    assert_eq!(second, Outcome::Executed(7));
+}
+
+#[tokio::test]
+async fn a_duplicate_after_completion_gets_the_stored_result() {
+    let idem = utility().await;
+    let key = unique("done-");
+    let runs = AtomicUsize::new(0);
+    let action = || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, String>(serde_json::json!({"composition_sid": "CJ1"}))
+    };
+    let first = idem.run_once(&key, &"p", deadline(), action).await.unwrap();
+    let second = idem.run_once(&key, &"p", deadline(), action).await.unwrap();
+    assert!(matches!(first, Outcome::Executed(_)));
+    assert_eq!(
+        second,
+        Outcome::Replayed(serde_json::json!({"composition_sid": "CJ1"}))
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_different_payload_under_the_same_key_is_refused() {
+    let idem = utility().await;
+    let key = unique("payload-");
+    idem.run_once(&key, &"room-ended RM1", deadline(), || async {
+        Ok::<_, String>(1)
+    })
+    .await
+    .unwrap();
+    let other = idem
+        .run_once(&key, &"room-ended RM2", deadline(), || async {
+            Ok::<_, String>(2)
+        })
+        .await;
+    assert!(matches!(
+        other,
+        Err(RunError::Idempotency(IdempotencyError::PayloadMismatch))
+    ));
+}
