@@ -24,7 +24,8 @@ class RuntimeApi(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
-        pass
+        if os.environ.get("COLDSTART_DEBUG"):
+            super().log_message(*args)
 
     def do_GET(self):
         if not self.path.endswith("/runtime/invocation/next"):
@@ -32,7 +33,6 @@ class RuntimeApi(BaseHTTPRequestHandler):
             return
         if state["served"]:
             # Second poll: the function is warm now; hold it until it is killed.
-            state["done"].wait(30)
             time.sleep(30)
             return
         state["served"] = True
@@ -58,17 +58,22 @@ class RuntimeApi(BaseHTTPRequestHandler):
         state["done"].set()
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # The killed process's held poll ends in a reset: expected, not worth a traceback.
+        pass
+
+
 def main():
     binary, event_path = sys.argv[1], sys.argv[2]
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 20
     extra = dict(arg.split("=", 1) for arg in sys.argv[4:])
     with open(event_path, "rb") as f:
         state["event"] = f.read()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RuntimeApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     env = {
         "PATH": os.environ.get("PATH", ""),
-        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
         "AWS_LAMBDA_FUNCTION_NAME": "bench",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -83,14 +88,20 @@ def main():
     times = []
     for _ in range(runs):
         state.update(done=threading.Event(), served=False, status=None, body=b"")
+        # A fresh Runtime API per run, so a killed process's last poll cannot meet the next run.
+        server = Server(("127.0.0.1", 0), RuntimeApi)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        env["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{server.server_address[1]}"
         start = time.perf_counter()
-        proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if not state["done"].wait(20):
             proc.kill()
-            sys.exit(f"{binary}: no response within 20 s")
+            sys.exit(f"{binary}: no response within 20 s: {proc.stderr.read()[-2000:]!r}")
         times.append((time.perf_counter() - start) * 1000)
         proc.kill()
         proc.wait()
+        server.shutdown()
+        server.server_close()
         if state["status"] != "response":
             sys.exit(f"{binary}: invocation error: {state['body'][:300]!r}")
     times.sort()
@@ -100,7 +111,6 @@ def main():
         f"median {statistics.median(times):.1f} ms, p90 {p90:.1f} ms, max {times[-1]:.1f} ms; "
         f"first response {json.loads(state['body'] or b'{}').get('statusCode', '?')}"
     )
-    server.shutdown()
 
 
 if __name__ == "__main__":
