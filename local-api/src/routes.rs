@@ -45,12 +45,44 @@ pub async fn build(lookup: fn(&str) -> Option<String>) -> anyhow::Result<Vec<Rou
         proof,
         handler,
     };
-    let routes = vec![route(
+    let mut routes = vec![route(
         "GET",
         "/healthz",
         Proof::None,
         Arc::new(health::Health),
     )];
+    // The admin routes (functions/rooms), one state for the four.
+    let rooms: Arc<dyn Handler> = Arc::new(rooms::State::new(&config, &backends)?);
+    for (method, template) in [
+        ("POST", "/admin/rooms"),
+        ("POST", "/admin/rooms/{room_sid}/complete"),
+        (
+            "POST",
+            "/admin/rooms/{room_sid}/participants/{participant_sid}/disconnect",
+        ),
+        ("GET", "/admin/audit"),
+    ] {
+        routes.push(route(method, template, Proof::Jwt, rooms.clone()));
+    }
+    // Twilio's room status callbacks (functions/webhook): the function checks the signature.
+    routes.push(route(
+        "POST",
+        "/twilio/room-status",
+        Proof::TwilioSignature,
+        Arc::new(webhook::State::new(&config, &backends)),
+    ));
+    // Verify step-up (functions/verify), one state for both routes.
+    let verify: Arc<dyn Handler> = Arc::new(verify::State::new(&config, &backends)?);
+    for template in ["/verify/start", "/verify/check"] {
+        routes.push(route("POST", template, Proof::Jwt, verify.clone()));
+    }
+    // Access tokens (functions/token): the step-up proof is checked by the function.
+    routes.push(route(
+        "POST",
+        "/video/token",
+        Proof::Jwt,
+        Arc::new(token::State::new(&config, &backends)),
+    ));
     Ok(routes)
 }
 

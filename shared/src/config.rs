@@ -66,6 +66,48 @@ pub struct Config {
     pub tenant_claim: String,
     /// `ADMIN_SCOPE`.
     pub admin_scope: String,
+    /// Our own limits on Verify sends, counted before Twilio is called.
+    pub verify_limits: VerifyLimits,
+}
+
+/// Verify send limits (SMS pumping protection): at most `per_user` sends per user in each
+/// window of `user_window_seconds`, and `per_destination` sends to one phone number or email in
+/// each window of `destination_window_seconds`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifyLimits {
+    /// `VERIFY_SENDS_PER_USER`, default 5.
+    pub per_user: u32,
+    /// `VERIFY_USER_WINDOW_SECONDS`, default 600.
+    pub user_window_seconds: u64,
+    /// `VERIFY_SENDS_PER_DESTINATION`, default 5.
+    pub per_destination: u32,
+    /// `VERIFY_DESTINATION_WINDOW_SECONDS`, default 3600.
+    pub destination_window_seconds: u64,
+}
+
+impl VerifyLimits {
+    fn from_env(env: &Env<'_>) -> Result<Self, ConfigError> {
+        let positive = |name: &'static str, default: u64, max: u64| {
+            let value = env.parse_or(name, default)?;
+            if value == 0 || value > max {
+                return Err(ConfigError::new(
+                    name,
+                    format!("must be between 1 and {max}"),
+                ));
+            }
+            Ok(value)
+        };
+        Ok(Self {
+            per_user: positive("VERIFY_SENDS_PER_USER", 5, 1_000)? as u32,
+            user_window_seconds: positive("VERIFY_USER_WINDOW_SECONDS", 600, 86_400)?,
+            per_destination: positive("VERIFY_SENDS_PER_DESTINATION", 5, 1_000)? as u32,
+            destination_window_seconds: positive(
+                "VERIFY_DESTINATION_WINDOW_SECONDS",
+                3_600,
+                86_400,
+            )?,
+        })
+    }
 }
 
 impl Config {
@@ -125,6 +167,7 @@ impl Config {
             admin_scope: env
                 .optional("ADMIN_SCOPE")
                 .unwrap_or_else(|| "video:admin".into()),
+            verify_limits: VerifyLimits::from_env(&env)?,
         })
     }
 
@@ -251,6 +294,15 @@ mod tests {
         assert_eq!(c.step_up_ttl_seconds, 600);
         assert_eq!(c.tenant_claim, "tenant");
         assert_eq!(c.admin_scope, "video:admin");
+        assert_eq!(
+            c.verify_limits,
+            VerifyLimits {
+                per_user: 5,
+                user_window_seconds: 600,
+                per_destination: 5,
+                destination_window_seconds: 3600
+            }
+        );
         assert_eq!(c.video_base_url.as_str(), "https://video.twilio.com/");
         assert!(c.table_name.is_none());
     }
@@ -289,6 +341,23 @@ mod tests {
         assert_eq!(
             config(&[("VIDEO_MAX_PARTICIPANTS", "51")]).unwrap_err().var,
             "VIDEO_MAX_PARTICIPANTS"
+        );
+    }
+
+    #[test]
+    fn verify_limits_are_configurable_and_never_zero() {
+        let c = config(&[
+            ("VERIFY_SENDS_PER_USER", "2"),
+            ("VERIFY_DESTINATION_WINDOW_SECONDS", "60"),
+        ])
+        .unwrap();
+        assert_eq!(c.verify_limits.per_user, 2);
+        assert_eq!(c.verify_limits.destination_window_seconds, 60);
+        assert_eq!(
+            config(&[("VERIFY_SENDS_PER_DESTINATION", "0")])
+                .unwrap_err()
+                .var,
+            "VERIFY_SENDS_PER_DESTINATION"
         );
     }
 

@@ -3,14 +3,18 @@
 
 pub mod aws;
 pub mod caller;
+pub mod clock;
 pub mod config;
 pub mod dynamo;
 pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod memory;
+pub mod metrics;
 pub mod names;
 pub mod secrets;
+pub mod stepup;
 pub mod store;
 pub mod telemetry;
 pub mod twilio;
+pub mod webhook;

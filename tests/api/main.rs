@@ -1,6 +1,14 @@
 //! The integration tests, one binary: each module drives a function or an adapter against moto's
 //! server (started by `scripts/test`) and, where Twilio is involved, a wiremock Twilio.
 
+mod access_token_differential;
+mod audit_store;
 mod health;
 mod idempotency;
+mod ratelimit_store;
+mod rooms;
 mod secrets;
+mod signature;
+mod token;
+mod verify;
+mod webhook;

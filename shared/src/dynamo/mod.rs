@@ -2,7 +2,11 @@
 //! `template.yaml` declares: partition key `pk` (S), sort key `sk` (S), TTL attribute `ttl`
 //! (Unix seconds). Item layouts are known only to this module and its children.
 
+mod audit;
 mod idempotency;
+mod owners;
+mod ratelimit;
+mod rooms;
 
 use std::collections::HashMap;
 

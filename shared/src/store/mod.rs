@@ -2,7 +2,11 @@
 //! Local runs: [`crate::memory`], an embedded store. Everything outside those two adapters sees
 //! only the domain types defined here.
 
+pub mod audit;
 pub mod idempotency;
+pub mod owners;
+pub mod ratelimit;
+pub mod rooms;
 
 /// A storage failure the caller cannot act on (the request fails with a 5xx).
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +36,24 @@ pub fn unix_millis(t: std::time::SystemTime) -> i64 {
 
 /// Every store trait: what one table (or the embedded store) provides. Functions hold an
 /// `Arc<dyn Store>` and hand each part the narrow trait it asks for.
-pub trait Store: idempotency::IdempotencyStore + Send + Sync {}
+pub trait Store:
+    idempotency::IdempotencyStore
+    + audit::AuditLog
+    + owners::RoomOwners
+    + ratelimit::RateLimitStore
+    + rooms::RoomRecords
+    + Send
+    + Sync
+{
+}
 
-impl<T> Store for T where T: idempotency::IdempotencyStore + Send + Sync {}
+impl<T> Store for T where
+    T: idempotency::IdempotencyStore
+        + audit::AuditLog
+        + owners::RoomOwners
+        + ratelimit::RateLimitStore
+        + rooms::RoomRecords
+        + Send
+        + Sync
+{
+}

@@ -1,0 +1,186 @@
+//! POST /admin/rooms: `{"type","id","max_participants"?,"record"?}` creates the caller's
+//! tenant's room `{tenant}:{type}:{id}`.
+//!
+//! Twilio keeps unique names of in-progress rooms unique, which makes it the lock: of any number
+//! of concurrent creates, one gets 201 and the others Twilio's 53113 ("room exists"), after which
+//! they fetch the in-progress room by name and answer 200 with it. The admin whose request
+//! created the room is its owner; one who found it in progress becomes owner only if none is
+//! recorded (a room created outside this route, or whose creator's request was lost).
+
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::Value;
+use shared::caller::Caller;
+use shared::error::ApiError;
+use shared::http::{call_deadline, json, json_body};
+use shared::names::{E164, RoomName};
+use shared::store::audit::AuditAction;
+use shared::store::owners::RoomOwner;
+use shared::twilio::rooms::{NewRoom, ROOM_EXISTS, Room};
+use tokio::time::Instant;
+
+use crate::answers::{is_not_found, maybe_sent, request_id, room_view, twilio_failure};
+use crate::trail::Finish;
+use crate::{LOCAL_BUDGET, State};
+
+/// The body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateRoom {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+    #[serde(default)]
+    max_participants: Option<Value>,
+    #[serde(default)]
+    record: Option<bool>,
+}
+
+/// The body, checked.
+struct Checked {
+    name: RoomName,
+    max_participants: u32,
+    record: bool,
+}
+
+/// How many times a create is tried when the room of that name ends while we look at it.
+const CREATE_ATTEMPTS: usize = 2;
+
+impl State {
+    /// POST /admin/rooms.
+    pub(crate) async fn create(&self, req: &Request) -> Result<Response<Body>, ApiError> {
+        let (caller, mut entry) = self.caller(req, AuditAction::CreateRoom)?;
+        let body = json_body::<CreateRoom>(req).and_then(|b| self.check(&caller, b));
+        entry.room = body.as_ref().ok().map(|b| b.name.to_string());
+        self.admin(&caller, &entry).await?;
+        let body = body?;
+        let pending = self.begin(entry).await?;
+        let deadline = call_deadline(req, LOCAL_BUDGET);
+        let finish = self.create_room(&caller, &body, deadline).await;
+        self.finish(pending, finish).await
+    }
+
+    fn check(&self, caller: &Caller, body: CreateRoom) -> Result<Checked, ApiError> {
+        let name = RoomName::for_caller(caller, &body.kind, &body.id, "body")?;
+        let requested = match body.max_participants {
+            None | Some(Value::Null) => self.max_participants,
+            Some(value) => value
+                .as_u64()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid_max_participants",
+                        "max_participants must be a positive integer",
+                    )
+                })?
+                .min(u64::from(self.max_participants)) as u32,
+        };
+        Ok(Checked {
+            name,
+            max_participants: requested,
+            record: body.record.unwrap_or(false),
+        })
+    }
+
+    async fn create_room(&self, caller: &Caller, body: &Checked, deadline: Instant) -> Finish {
+        let creds = match self.secrets.twilio().await {
+            Ok(creds) => creds,
+            Err(e) => return Finish::failed(ApiError::unavailable(e)),
+        };
+        let unique_name = body.name.to_string();
+        let new_room = NewRoom {
+            unique_name: &unique_name,
+            room_type: &self.room_type,
+            max_participants: body.max_participants,
+            record: body.record,
+            status_callback: &self.status_callback,
+        };
+        for _ in 0..CREATE_ATTEMPTS {
+            let error = match self.rooms.create(&creds, &new_room, deadline).await {
+                Ok(reply) => {
+                    return self
+                        .owned(caller, &reply.value, true, StatusCode::CREATED)
+                        .await
+                        .request_id(reply.request_id);
+                }
+                Err(e) => e,
+            };
+            if error.code() != Some(ROOM_EXISTS) {
+                let (id, acted) = (request_id(&error), maybe_sent(&error));
+                return Finish::failed(twilio_failure(error))
+                    .maybe_acted(acted)
+                    .request_id(id);
+            }
+            match self
+                .rooms
+                .fetch_by_name(&creds, &unique_name, deadline)
+                .await
+            {
+                Ok(reply) => {
+                    return self
+                        .owned(caller, &reply.value, false, StatusCode::OK)
+                        .await
+                        .request_id(reply.request_id);
+                }
+                // It ended between Twilio's 53113 and our fetch: create it again.
+                Err(e) if is_not_found(&e) => continue,
+                Err(e) => {
+                    let id = request_id(&e);
+                    return Finish::failed(twilio_failure(e)).request_id(id);
+                }
+            }
+        }
+        Finish::failed(
+            ApiError::conflict(
+                "room_busy",
+                "a room of this name kept ending while it was being created; try again",
+            )
+            .with_retry_after(1),
+        )
+    }
+
+    /// Records the owner of `room` and answers with it. `created`: this request created the
+    /// room, so the caller is its owner; else the caller becomes owner only if none is recorded.
+    async fn owned(
+        &self,
+        caller: &Caller,
+        room: &Room,
+        created: bool,
+        status: StatusCode,
+    ) -> Finish {
+        let owner = RoomOwner {
+            room_sid: room.sid.clone(),
+            room: room.unique_name.clone().unwrap_or_default(),
+            sub: caller.sub.clone(),
+            phone_number: phone(caller),
+        };
+        let recorded = if created {
+            self.owners.set_owner(&owner).await
+        } else {
+            self.owners.claim_owner(&owner).await.map(|_| ())
+        };
+        let finish = match recorded {
+            Ok(()) => Finish::allowed(json(status, &room_view(room)), created),
+            // The room exists but its owner is not recorded; a retry finds it in progress and
+            // records the owner then.
+            Err(e) => Finish::failed(ApiError::unavailable(e)).maybe_acted(created),
+        };
+        finish.room(&room.sid, room.unique_name.as_deref())
+    }
+}
+
+/// The caller's phone claim, when it is a valid E.164 number; the recording notification can
+/// only go to such a number.
+fn phone(caller: &Caller) -> Option<E164> {
+    let claim = caller.phone_number.as_deref()?;
+    match E164::parse(claim, "phone_number") {
+        Ok(number) => Some(number),
+        Err(_) => {
+            tracing::warn!(
+                "the admin's phone_number claim is not E.164; the room's owner has no number for notifications"
+            );
+            None
+        }
+    }
+}

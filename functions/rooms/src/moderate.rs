@@ -1,0 +1,173 @@
+//! POST /admin/rooms/{room_sid}/complete and
+//! POST /admin/rooms/{room_sid}/participants/{participant_sid}/disconnect.
+//!
+//! Both first fetch the room: its unique name says whose it is. A room of another tenant (or
+//! not one of ours at all) is answered exactly like a room that does not exist. A room that is
+//! no longer in progress is a 409: there is nothing left to complete or disconnect.
+
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::caller::Caller;
+use shared::error::ApiError;
+use shared::http::{call_deadline, json, path_param};
+use shared::names::{RoomName, Sid};
+use shared::secrets::TwilioCredentials;
+use shared::store::audit::AuditAction;
+use shared::twilio::rooms::{ROOM_COMPLETED, Room, RoomStatus};
+use tokio::time::Instant;
+
+use crate::answers::{
+    is_not_found, participant_view, request_id, room_not_found, room_view, twilio_failure,
+};
+use crate::trail::Finish;
+use crate::{LOCAL_BUDGET, State};
+
+impl State {
+    /// POST /admin/rooms/{room_sid}/complete.
+    pub(crate) async fn complete(&self, req: &Request) -> Result<Response<Body>, ApiError> {
+        let (caller, mut entry) = self.caller(req, AuditAction::CompleteRoom)?;
+        let room_sid = path_param(req, "room_sid").and_then(|s| Sid::parse(&s, "RM", "room_sid"));
+        entry.room_sid = room_sid.as_ref().ok().map(Sid::to_string);
+        self.admin(&caller, &entry).await?;
+        let room_sid = room_sid?;
+        let pending = self.begin(entry).await?;
+        let deadline = call_deadline(req, LOCAL_BUDGET);
+        let finish = self.complete_room(&caller, &room_sid, deadline).await;
+        self.finish(pending, finish).await
+    }
+
+    /// POST /admin/rooms/{room_sid}/participants/{participant_sid}/disconnect.
+    pub(crate) async fn disconnect(&self, req: &Request) -> Result<Response<Body>, ApiError> {
+        let (caller, mut entry) = self.caller(req, AuditAction::DisconnectParticipant)?;
+        let room_sid = path_param(req, "room_sid").and_then(|s| Sid::parse(&s, "RM", "room_sid"));
+        let participant_sid = path_param(req, "participant_sid")
+            .and_then(|s| Sid::parse(&s, "PA", "participant_sid"));
+        entry.room_sid = room_sid.as_ref().ok().map(Sid::to_string);
+        entry.participant_sid = participant_sid.as_ref().ok().map(Sid::to_string);
+        self.admin(&caller, &entry).await?;
+        let (room_sid, participant_sid) = (room_sid?, participant_sid?);
+        let pending = self.begin(entry).await?;
+        let deadline = call_deadline(req, LOCAL_BUDGET);
+        let finish = self
+            .disconnect_participant(&caller, &room_sid, &participant_sid, deadline)
+            .await;
+        self.finish(pending, finish).await
+    }
+
+    async fn complete_room(&self, caller: &Caller, sid: &Sid, deadline: Instant) -> Finish {
+        let (creds, room) = match self.own_room(caller, sid, deadline).await {
+            Ok(found) => found,
+            Err(finish) => return finish,
+        };
+        let name = room.unique_name.clone();
+        match self.rooms.complete(&creds, sid, deadline).await {
+            Ok(reply) => Finish::allowed(json(StatusCode::OK, &room_view(&reply.value)), true)
+                .request_id(reply.request_id),
+            // Ended between our fetch and the update.
+            Err(e) if e.code() == Some(ROOM_COMPLETED) => {
+                Finish::failed(not_in_progress(RoomStatus::Completed)).request_id(request_id(&e))
+            }
+            Err(e) => {
+                let id = request_id(&e);
+                let acted = crate::answers::maybe_sent(&e);
+                Finish::failed(twilio_failure(e))
+                    .maybe_acted(acted)
+                    .request_id(id)
+            }
+        }
+        .room(sid.as_str(), name.as_deref())
+    }
+
+    async fn disconnect_participant(
+        &self,
+        caller: &Caller,
+        room_sid: &Sid,
+        participant_sid: &Sid,
+        deadline: Instant,
+    ) -> Finish {
+        let (creds, room) = match self.own_room(caller, room_sid, deadline).await {
+            Ok(found) => found,
+            Err(finish) => return finish,
+        };
+        let name = room.unique_name.clone();
+        let result = self
+            .rooms
+            .disconnect(&creds, room_sid, participant_sid, deadline)
+            .await;
+        match result {
+            Ok(reply) => {
+                Finish::allowed(json(StatusCode::OK, &participant_view(&reply.value)), true)
+                    .request_id(reply.request_id)
+            }
+            Err(e) if is_not_found(&e) => Finish::failed(ApiError::not_found(
+                "participant_not_found",
+                "no such participant in this room",
+            ))
+            .request_id(request_id(&e)),
+            Err(e) => {
+                let id = request_id(&e);
+                let acted = crate::answers::maybe_sent(&e);
+                Finish::failed(twilio_failure(e))
+                    .maybe_acted(acted)
+                    .request_id(id)
+            }
+        }
+        .room(room_sid.as_str(), name.as_deref())
+    }
+
+    /// The room `sid`, if it is the caller's tenant's and in progress, with the credentials to
+    /// act on it; else how the action ends.
+    async fn own_room(
+        &self,
+        caller: &Caller,
+        sid: &Sid,
+        deadline: Instant,
+    ) -> Result<(std::sync::Arc<TwilioCredentials>, Room), Finish> {
+        let creds = self
+            .secrets
+            .twilio()
+            .await
+            .map_err(|e| Finish::failed(ApiError::unavailable(e)))?;
+        let reply = match self.rooms.fetch(&creds, sid, deadline).await {
+            Ok(reply) => reply,
+            Err(e) if is_not_found(&e) => {
+                return Err(Finish::denied(room_not_found()).request_id(request_id(&e)));
+            }
+            Err(e) => {
+                let id = request_id(&e);
+                return Err(Finish::failed(twilio_failure(e)).request_id(id));
+            }
+        };
+        let room = reply.value;
+        let ours = room
+            .unique_name
+            .as_deref()
+            .and_then(RoomName::parse)
+            .is_some_and(|name| name.tenant() == caller.tenant);
+        if !ours {
+            // Nothing of the room (not even its name) goes into this tenant's audit log.
+            tracing::warn!(room_sid = %sid, tenant = %caller.tenant, "admin named a room that is not their tenant's");
+            return Err(Finish::denied(room_not_found()).request_id(reply.request_id));
+        }
+        if room.status != RoomStatus::InProgress {
+            let name = room.unique_name.clone();
+            return Err(Finish::failed(not_in_progress(room.status))
+                .request_id(reply.request_id)
+                .room(sid.as_str(), name.as_deref()));
+        }
+        Ok((creds, room))
+    }
+}
+
+/// The 409 for a room that has ended.
+fn not_in_progress(status: RoomStatus) -> ApiError {
+    let status = match status {
+        RoomStatus::Completed => "completed",
+        RoomStatus::Failed => "failed",
+        RoomStatus::InProgress | RoomStatus::Unknown => "no longer in progress",
+    };
+    ApiError::conflict(
+        "room_not_in_progress",
+        format!("the room is {status}: it is no longer in progress, so there is nothing to do"),
+    )
+}

@@ -1,0 +1,283 @@
+//! The audit trail of one admin request, and what happens when the audit log cannot be written.
+//!
+//! - A refusal (no admin scope) is one final entry, written before the 403.
+//! - Anything else is written as a pending entry before any call is made, then settled with its
+//!   outcome before the answer.
+//! - If the pending entry cannot be written, nothing is done and the answer is 503: no admin
+//!   action happens without a trace. The same for a refusal that cannot be recorded.
+//! - If the outcome cannot be recorded after Twilio carried the action out, the change cannot be
+//!   undone, and answering success would report it as done with no outcome on record. The
+//!   answer is a 500 `audit_incomplete` that says so (the change happened; the entry shows as
+//!   pending). A retry is safe: every admin action is idempotent in effect (a second create
+//!   answers 200 with the same room, a second complete 409, a second disconnect 200).
+//! - If the outcome cannot be recorded and nothing was changed, the answer is the real one
+//!   (a denial or a failure): the pending entry already shows the attempt.
+
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use shared::error::ApiError;
+use shared::store::audit::{AuditEntry, AuditOutcome};
+
+use crate::State;
+
+/// How an admin action ended, for the audit log and the answer.
+pub(crate) struct Finish {
+    outcome: AuditOutcome,
+    result: Result<Response<Body>, ApiError>,
+    /// Whether Twilio may have changed something: decides the answer when the outcome cannot
+    /// be recorded.
+    acted: bool,
+    room_sid: Option<String>,
+    room: Option<String>,
+    twilio_request_id: Option<String>,
+}
+
+impl Finish {
+    /// Carried out; `acted` when it changed something in Twilio.
+    pub(crate) fn allowed(response: Response<Body>, acted: bool) -> Self {
+        Self::new(AuditOutcome::Allowed, Ok(response), acted)
+    }
+
+    /// Refused: not the caller's to act on.
+    pub(crate) fn denied(error: ApiError) -> Self {
+        Self::new(AuditOutcome::Denied, Err(error), false)
+    }
+
+    /// Authorized but not carried out.
+    pub(crate) fn failed(error: ApiError) -> Self {
+        Self::new(AuditOutcome::Failed, Err(error), false)
+    }
+
+    fn new(outcome: AuditOutcome, result: Result<Response<Body>, ApiError>, acted: bool) -> Self {
+        Self {
+            outcome,
+            result,
+            acted,
+            room_sid: None,
+            room: None,
+            twilio_request_id: None,
+        }
+    }
+
+    /// Twilio may have acted although the request failed (a create lost in transit).
+    pub(crate) fn maybe_acted(mut self, acted: bool) -> Self {
+        self.acted |= acted;
+        self
+    }
+
+    /// The `Twilio-Request-Id` of the call that decided the outcome.
+    pub(crate) fn request_id(mut self, id: Option<String>) -> Self {
+        if id.is_some() {
+            self.twilio_request_id = id;
+        }
+        self
+    }
+
+    /// The room, once known (a created room's SID; our own room's unique name).
+    pub(crate) fn room(mut self, sid: &str, unique_name: Option<&str>) -> Self {
+        self.room_sid = Some(sid.to_string());
+        self.room = unique_name.map(str::to_string);
+        self
+    }
+}
+
+impl State {
+    /// Records a refusal, then returns it; a refusal that cannot be recorded is a 503.
+    pub(crate) async fn refuse(&self, mut entry: AuditEntry, refusal: ApiError) -> ApiError {
+        entry.outcome = AuditOutcome::Denied;
+        entry.status = Some(refusal.status().as_u16());
+        entry.code = Some(refusal.code().to_string());
+        log(&entry);
+        match self.audit.append(&entry).await {
+            Ok(()) => refusal,
+            Err(e) => ApiError::unavailable(format!("audit log: {e}")),
+        }
+    }
+
+    /// Writes `entry` as pending; if it cannot be written, the action must not run (503).
+    pub(crate) async fn begin(&self, entry: AuditEntry) -> Result<AuditEntry, ApiError> {
+        self.audit
+            .append(&entry)
+            .await
+            .map_err(|e| ApiError::unavailable(format!("audit log: {e}")))?;
+        Ok(entry)
+    }
+
+    /// Settles `pending` with how the action ended, then gives the answer (see the module).
+    pub(crate) async fn finish(
+        &self,
+        pending: AuditEntry,
+        finish: Finish,
+    ) -> Result<Response<Body>, ApiError> {
+        let mut settled = pending.clone();
+        settled.outcome = finish.outcome;
+        let (status, code) = match &finish.result {
+            Ok(response) => (response.status(), None),
+            Err(error) => (error.status(), Some(error.code().to_string())),
+        };
+        settled.status = Some(status.as_u16());
+        settled.code = code;
+        settled.twilio_request_id = finish.twilio_request_id;
+        if settled.room_sid.is_none() {
+            settled.room_sid = finish.room_sid;
+        }
+        if finish.room.is_some() {
+            settled.room = finish.room;
+        }
+        log(&settled);
+        match self.audit.settle(&pending, &settled).await {
+            Ok(()) => finish.result,
+            Err(e) if finish.acted && finish.result.is_ok() => {
+                tracing::error!(error = %e, audit_id = %settled.id, "audit outcome not recorded after the action was carried out");
+                Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "audit_incomplete",
+                    "the action was carried out, but its outcome could not be recorded in the \
+                     audit log, where it shows as pending; check the room before retrying",
+                ))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, audit_id = %settled.id, "audit outcome not recorded; nothing was changed");
+                finish.result
+            }
+        }
+    }
+}
+
+/// One structured line per admin action, so the logs carry the trail too.
+fn log(entry: &AuditEntry) {
+    tracing::info!(
+        audit_id = %entry.id,
+        tenant = %entry.tenant,
+        actor = %entry.actor,
+        action = entry.action.as_str(),
+        outcome = entry.outcome.as_str(),
+        status = entry.status,
+        room_sid = entry.room_sid.as_deref(),
+        participant_sid = entry.participant_sid.as_deref(),
+        twilio_request_id = entry.twilio_request_id.as_deref(),
+        "admin action"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    //! What the admin is answered when the outcome of an action cannot be recorded: the one
+    //! case the integration tests cannot provoke on a real table.
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use serde_json::{Value, json};
+    use shared::aws::Backends;
+    use shared::config::Config;
+    use shared::http::Handler;
+    use shared::memory::MemoryStore;
+    use shared::secrets::SecretStore;
+    use shared::store::StoreError;
+    use shared::store::audit::{AuditCursor, AuditLog, AuditPage};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+
+    const ROOM: &str = "RM0123456789abcdef0123456789abcdef";
+
+    /// Appends work; settling fails, as when DynamoDB becomes unreachable mid-request.
+    struct SettleFails(MemoryStore);
+
+    #[async_trait]
+    impl AuditLog for SettleFails {
+        async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+            self.0.append(entry).await
+        }
+        async fn settle(&self, _: &AuditEntry, _: &AuditEntry) -> Result<(), StoreError> {
+            Err(StoreError("unreachable".into()))
+        }
+        async fn list(
+            &self,
+            tenant: &str,
+            room_sid: &str,
+            limit: u32,
+            after: Option<&AuditCursor>,
+        ) -> Result<AuditPage, StoreError> {
+            self.0.list(tenant, room_sid, limit, after).await
+        }
+    }
+
+    async fn state(twilio: &MockServer) -> State {
+        let uri = twilio.uri();
+        let config = Config::from_lookup(|name| match name {
+            "PUBLIC_BASE_URL" => Some("https://video.example.com".into()),
+            "TWILIO_VIDEO_BASE_URL" => Some(uri.clone()),
+            _ => None,
+        })
+        .unwrap();
+        let secrets = SecretStore::new(None, None, None, Duration::from_secs(60), |name| {
+            Some(
+                match name {
+                    "TWILIO_ACCOUNT_SID" => "AC0123456789abcdef0123456789abcdef",
+                    "TWILIO_API_KEY" => "SK0123456789abcdef0123456789abcdef",
+                    "TWILIO_API_SECRET" => "secret",
+                    _ => return None,
+                }
+                .to_string(),
+            )
+        });
+        let backends = Backends {
+            store: Arc::new(MemoryStore::new()),
+            secrets: Arc::new(secrets),
+        };
+        let mut state = State::new(&config, &backends).unwrap();
+        state.audit = Arc::new(SettleFails(MemoryStore::new()));
+        state
+    }
+
+    async fn mount_room(twilio: &MockServer, status: &str) {
+        let room = json!({"sid": ROOM, "unique_name": "acme:class:x", "status": status});
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/Rooms/{ROOM}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(room))
+            .mount(twilio)
+            .await;
+        let done = json!({"sid": ROOM, "unique_name": "acme:class:x", "status": "completed"});
+        Mock::given(method("POST"))
+            .and(path(format!("/v1/Rooms/{ROOM}")))
+            .respond_with(ResponseTemplate::new(202).set_body_json(done))
+            .mount(twilio)
+            .await;
+    }
+
+    fn complete_request() -> lambda_http::Request {
+        let event: Value =
+            serde_json::from_str(include_str!("../../../events/admin-complete-room.json")).unwrap();
+        lambda_http::request::from_str(&event.to_string()).unwrap()
+    }
+
+    fn code(response: &Response<Body>) -> Value {
+        let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+        body["error"]["code"].clone()
+    }
+
+    #[tokio::test]
+    async fn an_action_carried_out_whose_outcome_cannot_be_recorded_is_not_reported_as_done() {
+        let twilio = MockServer::start().await;
+        mount_room(&twilio, "in-progress").await;
+        let response = state(&twilio).await.handle(complete_request()).await;
+        assert_eq!(response.status(), 500);
+        assert_eq!(code(&response), "audit_incomplete");
+        let text = String::from_utf8_lossy(response.body().as_ref()).to_string();
+        assert!(text.contains("carried out"), "{text}");
+        assert!(!text.contains("unreachable"), "the cause stays in the logs");
+    }
+
+    #[tokio::test]
+    async fn a_failure_whose_outcome_cannot_be_recorded_is_still_answered_as_it_is() {
+        let twilio = MockServer::start().await;
+        mount_room(&twilio, "completed").await;
+        let response = state(&twilio).await.handle(complete_request()).await;
+        assert_eq!(response.status(), 409);
+        assert_eq!(code(&response), "room_not_in_progress");
+    }
+}

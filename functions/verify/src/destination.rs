@@ -1,0 +1,166 @@
+//! Where a code goes: the caller's own `phone_number` claim (sms, call, whatsapp) or `email`
+//! claim (email), parsed and checked. Never anything from the request body.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+use shared::caller::Caller;
+use shared::error::ApiError;
+use shared::names::E164;
+use shared::twilio::verify::Channel;
+
+/// The longest address SMTP allows.
+const MAX_EMAIL_LEN: usize = 254;
+
+/// A checked destination.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// An E.164 phone number.
+    Phone(E164),
+    /// An email address, lower-cased.
+    Email(String),
+}
+
+impl Destination {
+    /// The caller's destination for `channel`. A caller without the claim, or with one that is
+    /// not a valid number or address, gets a 400 saying which claim.
+    pub fn for_caller(caller: &Caller, channel: Channel) -> Result<Self, ApiError> {
+        if channel.is_phone() {
+            let number = caller.phone_number.as_deref().ok_or_else(|| {
+                ApiError::bad_request(
+                    "missing_claim",
+                    format!(
+                        "the token has no phone_number claim, which the {} channel sends to",
+                        channel.as_str()
+                    ),
+                )
+            })?;
+            E164::parse(number, "the phone_number claim").map(Self::Phone)
+        } else {
+            let email = caller.email.as_deref().ok_or_else(|| {
+                ApiError::bad_request(
+                    "missing_claim",
+                    "the token has no email claim, which the email channel sends to",
+                )
+            })?;
+            parse_email(email).map(Self::Email)
+        }
+    }
+
+    /// What Twilio's `To` gets.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Phone(n) => n.as_str(),
+            Self::Email(e) => e,
+        }
+    }
+
+    /// For responses and logs: a number's last two digits, an address's first character and
+    /// domain.
+    pub fn masked(&self) -> String {
+        match self {
+            Self::Phone(n) => n.masked(),
+            Self::Email(e) => {
+                let (local, domain) = e.split_once('@').unwrap_or((e, ""));
+                let first: String = local.chars().take(1).collect();
+                format!("{first}***@{domain}")
+            }
+        }
+    }
+
+    /// The rate-limit key: a SHA-256 of the destination, so the table never holds numbers or
+    /// addresses in clear. (A phone number's hash can be reversed by trying them all; the point
+    /// is to keep them out of casual reads and exports of the table, not to make them secret.)
+    pub fn rate_key(&self) -> String {
+        hex::encode(Sha256::digest(self.as_str().as_bytes()))
+    }
+}
+
+impl fmt::Debug for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Destination({})", self.masked())
+    }
+}
+
+/// A plausible address: one `@`, a non-empty local part, a dotted domain, no spaces or controls.
+/// Twilio and the mail system judge deliverability; this only keeps junk out.
+fn parse_email(raw: &str) -> Result<String, ApiError> {
+    let email = raw.trim().to_ascii_lowercase();
+    let ok = email.len() <= MAX_EMAIL_LEN
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if ok {
+        Ok(email)
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_email",
+            "the email claim is not a valid email address",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(phone: Option<&str>, email: Option<&str>) -> Caller {
+        Caller {
+            tenant: "acme".into(),
+            sub: "u1".into(),
+            scopes: vec![],
+            phone_number: phone.map(str::to_string),
+            email: email.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn phone_channels_use_the_phone_number_claim_and_email_the_email_claim() {
+        let c = caller(Some("+14155550100"), Some("Alice@Example.com"));
+        for channel in [Channel::Sms, Channel::Call, Channel::Whatsapp] {
+            assert_eq!(
+                Destination::for_caller(&c, channel).unwrap().as_str(),
+                "+14155550100"
+            );
+        }
+        let email = Destination::for_caller(&c, Channel::Email).unwrap();
+        assert_eq!(email.as_str(), "alice@example.com");
+        assert_eq!(email.masked(), "a***@example.com");
+    }
+
+    #[test]
+    fn a_missing_or_invalid_claim_is_a_400_naming_it() {
+        let none = caller(None, None);
+        let e = Destination::for_caller(&none, Channel::Sms).unwrap_err();
+        assert_eq!(e.status(), 400);
+        assert!(e.to_string().contains("phone_number"));
+        let e = Destination::for_caller(&none, Channel::Email).unwrap_err();
+        assert!(e.to_string().contains("email claim"));
+        let bad = caller(Some("4155550100"), Some("not-an-address"));
+        assert_eq!(
+            Destination::for_caller(&bad, Channel::Call)
+                .unwrap_err()
+                .code(),
+            "invalid_phone_number"
+        );
+        for email in ["a@b", "@x.com", "a b@x.com", "a@x.com.", "a@@x.com"] {
+            assert!(parse_email(email).is_err(), "{email}");
+        }
+    }
+
+    #[test]
+    fn rate_keys_and_debug_output_never_show_the_destination() {
+        let d = Destination::for_caller(&caller(Some("+14155550100"), None), Channel::Sms).unwrap();
+        assert!(!d.rate_key().contains("4155550100"));
+        assert_eq!(d.rate_key().len(), 64);
+        assert!(!format!("{d:?}").contains("4155550100"));
+    }
+}

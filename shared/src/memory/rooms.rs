@@ -1,0 +1,101 @@
+//! Room records in memory, with the DynamoDB adapter's semantics: each update is applied under
+//! one lock, only ever adding to the record.
+
+use async_trait::async_trait;
+
+use super::MemoryStore;
+use crate::store::StoreError;
+use crate::store::rooms::{RoomRecord, RoomRecords, RoomUpdate};
+
+#[async_trait]
+impl RoomRecords for MemoryStore {
+    async fn apply_room_update(&self, update: &RoomUpdate) -> Result<RoomRecord, StoreError> {
+        let mut rooms = self.rooms.lock().map_err(StoreError::new)?;
+        let record = rooms.entry(update.room_sid.clone()).or_insert_with(|| {
+            RoomRecord::new(
+                &update.room_sid,
+                &update.unique_name,
+                update.tenant.as_deref(),
+            )
+        });
+        record.unique_name.clone_from(&update.unique_name);
+        if update.tenant.is_some() {
+            record.tenant.clone_from(&update.tenant);
+        }
+        record.apply(&update.change);
+        Ok(record.clone())
+    }
+
+    async fn room_record(&self, room_sid: &str) -> Result<Option<RoomRecord>, StoreError> {
+        Ok(self
+            .rooms
+            .lock()
+            .map_err(StoreError::new)?
+            .get(room_sid)
+            .cloned())
+    }
+
+    async fn set_composition(
+        &self,
+        room_sid: &str,
+        composition_sid: &str,
+    ) -> Result<(), StoreError> {
+        let mut rooms = self.rooms.lock().map_err(StoreError::new)?;
+        let record = rooms.get_mut(room_sid).ok_or_else(|| {
+            StoreError(format!(
+                "no record of room {room_sid} to attach a composition to"
+            ))
+        })?;
+        record.composition_sid = Some(composition_sid.to_string());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::rooms::{RoomChange, RoomStatus};
+
+    fn update(change: RoomChange) -> RoomUpdate {
+        RoomUpdate {
+            room_sid: "RM1".into(),
+            unique_name: "acme:class:1".into(),
+            tenant: Some("acme".into()),
+            change,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_late_callback_does_not_reopen_an_ended_room() {
+        let store = MemoryStore::new();
+        store
+            .apply_room_update(&update(RoomChange::Ended {
+                at: 10,
+                duration_seconds: Some(9),
+            }))
+            .await
+            .unwrap();
+        let after = store
+            .apply_room_update(&update(RoomChange::Created { at: 1 }))
+            .await
+            .unwrap();
+        assert_eq!(after.status, RoomStatus::Completed);
+        assert_eq!(after.created_at, Some(1));
+        assert_eq!(after.ended_at, Some(10));
+        let after = store
+            .apply_room_update(&update(RoomChange::Recorded))
+            .await
+            .unwrap();
+        assert!(after.needs_composition());
+        store.set_composition("RM1", "CJ1").await.unwrap();
+        assert!(
+            !store
+                .room_record("RM1")
+                .await
+                .unwrap()
+                .unwrap()
+                .needs_composition()
+        );
+        assert!(store.set_composition("RM2", "CJ2").await.is_err());
+    }
+}

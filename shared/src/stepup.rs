@@ -1,0 +1,320 @@
+//! The step-up proof: what `/verify/check` hands out on `approved`, and what `/video/token` (and
+//! any route that asks for `X-Step-Up-Token`) checks.
+//!
+//! A proof is `v1.{claims}.{mac}`: `claims` is base64url JSON `{"ten","sub","exp","jti"}` (tenant,
+//! user, expiry in Unix seconds, 128 random bits), and `mac` is base64url HMAC-SHA256 over
+//! `v1.{claims}`. So a proof is short-lived, bound to one tenant and user, unforgeable without the
+//! key, and checked with no storage read at all: the key is all a function needs.
+//!
+//! The key is derived from the Twilio API key secret (HMAC-SHA256 of a fixed label under that
+//! secret), which every function that mints tokens already holds, so a proof never needs the Auth
+//! Token and no extra secret exists to rotate or leak. Deriving rather than using the secret
+//! itself keeps the two uses apart: a proof is never also a valid Twilio signature.
+//!
+//! Key rotation: a new API key secret is a new proof key. Proofs issued under the old key stop
+//! verifying as soon as a function reads the new secret (at most `SECRETS_TTL` after rotation,
+//! when its cached copy is refreshed); their holders get a 401 and step up again. Within that
+//! window two warm functions may hold different keys, so a proof fresh from one can be refused
+//! by the other until both have refreshed. Both costs are bounded by `STEP_UP_TTL_SECONDS` and
+//! a rotation's rarity, and buy a check with no DynamoDB read.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use lambda_http::Request;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::secrets::TwilioCredentials;
+
+/// The request header that carries a proof.
+pub const HEADER: &str = "x-step-up-token";
+
+const VERSION: &str = "v1";
+/// The label the proof key is derived under; a new format gets a new label.
+const KEY_LABEL: &[u8] = b"twilio-video-backend step-up proof v1";
+/// Longer headers are refused before any decoding: a real proof is about 200 characters.
+const MAX_LEN: usize = 1024;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The key that signs and checks proofs.
+#[derive(Clone)]
+pub struct StepUpKey([u8; 32]);
+
+impl std::fmt::Debug for StepUpKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StepUpKey([redacted])")
+    }
+}
+
+/// A proof just issued.
+#[derive(Clone)]
+pub struct StepUpProof {
+    /// The proof, for the client (a credential: never logged).
+    pub token: String,
+    /// Its expiry, Unix seconds.
+    pub expires_at: i64,
+}
+
+/// A proof that checked out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// Its expiry, Unix seconds.
+    pub expires_at: i64,
+}
+
+/// Why a proof was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StepUpError {
+    /// No proof was presented.
+    #[error("no step-up proof")]
+    Missing,
+    /// Not a proof of ours: malformed, or its MAC does not check (forged, altered, or signed
+    /// with a key that has since been rotated).
+    #[error("invalid step-up proof")]
+    Invalid,
+    /// A genuine proof of another tenant or user.
+    #[error("step-up proof of another user")]
+    OtherUser,
+    /// A genuine proof that has expired.
+    #[error("expired step-up proof")]
+    Expired,
+}
+
+impl From<StepUpError> for ApiError {
+    fn from(e: StepUpError) -> Self {
+        match e {
+            StepUpError::Missing => ApiError::unauthorized(
+                "step_up_required",
+                "this route needs a step-up proof in the X-Step-Up-Token header: \
+                 POST /verify/start, then /verify/check",
+            ),
+            StepUpError::Invalid => ApiError::unauthorized(
+                "invalid_step_up_token",
+                "the X-Step-Up-Token header is not a valid step-up proof; verify again",
+            ),
+            StepUpError::OtherUser => ApiError::forbidden(
+                "step_up_mismatch",
+                "the step-up proof belongs to another user",
+            ),
+            StepUpError::Expired => ApiError::forbidden(
+                "step_up_expired",
+                "the step-up proof has expired; verify again",
+            ),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Claims {
+    ten: String,
+    sub: String,
+    exp: i64,
+    jti: String,
+}
+
+impl StepUpKey {
+    /// The proof key of these credentials.
+    pub fn derive(creds: &TwilioCredentials) -> Self {
+        Self::from_secret(creds.api_key_secret.expose_secret().as_bytes())
+    }
+
+    /// The proof key under an arbitrary secret.
+    pub fn from_secret(secret: &[u8]) -> Self {
+        let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+        mac.update(KEY_LABEL);
+        Self(mac.finalize().into_bytes().into())
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        HmacSha256::new_from_slice(&self.0).expect("HMAC takes keys of any length")
+    }
+
+    /// Issues a proof for `caller`, valid from `now` (Unix seconds) for `ttl_seconds`.
+    pub fn issue(&self, caller: &Caller, now: i64, ttl_seconds: u64) -> StepUpProof {
+        let expires_at = now + ttl_seconds as i64;
+        let claims = Claims {
+            ten: caller.tenant.clone(),
+            sub: caller.sub.clone(),
+            exp: expires_at,
+            jti: hex::encode(rand::random::<[u8; 16]>()),
+        };
+        let json = serde_json::to_vec(&claims).expect("claims are plain strings and numbers");
+        let signed = format!("{VERSION}.{}", URL_SAFE_NO_PAD.encode(json));
+        let mut mac = self.mac();
+        mac.update(signed.as_bytes());
+        let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        StepUpProof {
+            token: format!("{signed}.{tag}"),
+            expires_at,
+        }
+    }
+
+    /// Checks `token` for `caller` at `now`: the MAC first (so nothing of a forged proof is
+    /// believed), then the binding to tenant and user, then the expiry.
+    pub fn check(&self, token: &str, caller: &Caller, now: i64) -> Result<Verified, StepUpError> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(StepUpError::Missing);
+        }
+        if token.len() > MAX_LEN {
+            return Err(StepUpError::Invalid);
+        }
+        let (signed, tag) = token.rsplit_once('.').ok_or(StepUpError::Invalid)?;
+        let (version, claims) = signed.split_once('.').ok_or(StepUpError::Invalid)?;
+        if version != VERSION {
+            return Err(StepUpError::Invalid);
+        }
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| StepUpError::Invalid)?;
+        let mut mac = self.mac();
+        mac.update(signed.as_bytes());
+        // Constant-time comparison, so timing reveals nothing of the expected tag.
+        mac.verify_slice(&tag).map_err(|_| StepUpError::Invalid)?;
+        let json = URL_SAFE_NO_PAD
+            .decode(claims)
+            .map_err(|_| StepUpError::Invalid)?;
+        let claims: Claims = serde_json::from_slice(&json).map_err(|_| StepUpError::Invalid)?;
+        if claims.ten != caller.tenant || claims.sub != caller.sub {
+            return Err(StepUpError::OtherUser);
+        }
+        if now >= claims.exp {
+            return Err(StepUpError::Expired);
+        }
+        Ok(Verified {
+            expires_at: claims.exp,
+        })
+    }
+
+    /// Checks the request's `X-Step-Up-Token` header for `caller` at `now`.
+    pub fn check_request(
+        &self,
+        req: &Request,
+        caller: &Caller,
+        now: i64,
+    ) -> Result<Verified, StepUpError> {
+        let header = present(req)?;
+        self.check(header, caller, now)
+    }
+}
+
+/// The request's `X-Step-Up-Token` header, or [`StepUpError::Missing`]. Lets a route answer 401
+/// for a missing proof before it fetches the key.
+pub fn present(req: &Request) -> Result<&str, StepUpError> {
+    let value = req.headers().get(HEADER).ok_or(StepUpError::Missing)?;
+    let text = value.to_str().map_err(|_| StepUpError::Invalid)?.trim();
+    if text.is_empty() {
+        return Err(StepUpError::Missing);
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_654_800;
+
+    fn caller(tenant: &str, sub: &str) -> Caller {
+        Caller {
+            tenant: tenant.into(),
+            sub: sub.into(),
+            scopes: vec![],
+            phone_number: None,
+            email: None,
+        }
+    }
+
+    fn key() -> StepUpKey {
+        StepUpKey::from_secret(b"test-api-key-secret")
+    }
+
+    #[test]
+    fn a_proof_checks_for_its_own_user_until_it_expires() {
+        let alice = caller("acme", "alice");
+        let proof = key().issue(&alice, NOW, 600);
+        assert_eq!(proof.expires_at, NOW + 600);
+        assert_eq!(
+            key().check(&proof.token, &alice, NOW + 599),
+            Ok(Verified {
+                expires_at: NOW + 600
+            })
+        );
+        assert_eq!(
+            key().check(&proof.token, &alice, NOW + 600),
+            Err(StepUpError::Expired)
+        );
+    }
+
+    #[test]
+    fn a_proof_of_another_user_or_tenant_is_refused() {
+        let proof = key().issue(&caller("acme", "alice"), NOW, 600);
+        assert_eq!(
+            key().check(&proof.token, &caller("acme", "bob"), NOW),
+            Err(StepUpError::OtherUser)
+        );
+        assert_eq!(
+            key().check(&proof.token, &caller("globex", "alice"), NOW),
+            Err(StepUpError::OtherUser)
+        );
+    }
+
+    #[test]
+    fn altered_or_foreign_proofs_are_invalid() {
+        let alice = caller("acme", "alice");
+        let proof = key().issue(&alice, NOW, 600);
+        // Another key (a rotated API key secret) does not accept it.
+        assert_eq!(
+            StepUpKey::from_secret(b"rotated").check(&proof.token, &alice, NOW),
+            Err(StepUpError::Invalid)
+        );
+        // Claims rewritten to another user, or a longer expiry, keep the old MAC: refused.
+        let (_, claims_and_tag) = proof.token.split_once('.').unwrap();
+        let (_, tag) = claims_and_tag.split_once('.').unwrap();
+        for claims in [
+            serde_json::json!({"ten":"acme","sub":"alice","exp": NOW + 86_400,"jti":"x"}),
+            serde_json::json!({"ten":"acme","sub":"bob","exp": NOW + 600,"jti":"x"}),
+        ] {
+            let forged = format!("v1.{}.{tag}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+            assert_eq!(key().check(&forged, &alice, NOW), Err(StepUpError::Invalid));
+        }
+        for junk in [
+            "v1",
+            "v1..",
+            "v2.abc.def",
+            "not a proof",
+            &"a".repeat(2000),
+            &proof.token.replacen("v1", "v2", 1),
+        ] {
+            assert_eq!(
+                key().check(junk, &alice, NOW),
+                Err(StepUpError::Invalid),
+                "{junk}"
+            );
+        }
+        assert_eq!(key().check("  ", &alice, NOW), Err(StepUpError::Missing));
+    }
+
+    #[test]
+    fn each_proof_is_unique_and_the_key_never_prints() {
+        let alice = caller("acme", "alice");
+        assert_ne!(
+            key().issue(&alice, NOW, 600).token,
+            key().issue(&alice, NOW, 600).token
+        );
+        assert_eq!(format!("{:?}", key()), "StepUpKey([redacted])");
+    }
+
+    #[test]
+    fn refusals_map_to_401_and_403() {
+        assert_eq!(ApiError::from(StepUpError::Missing).status(), 401);
+        assert_eq!(ApiError::from(StepUpError::Invalid).status(), 401);
+        assert_eq!(ApiError::from(StepUpError::OtherUser).status(), 403);
+        assert_eq!(ApiError::from(StepUpError::Expired).status(), 403);
+    }
+}

@@ -1,0 +1,217 @@
+//! Twilio Access Tokens, minted as Twilio's helper libraries mint them.
+//!
+//! An Access Token is an HS256 JWT signed with an API key's secret:
+//!
+//! - header: `typ: JWT`, `alg: HS256`, `cty: twilio-fpa;v=1` (the content type Twilio checks);
+//! - claims: `jti` = `{API key SID}-{issued-at seconds}`, `iss` = the API key SID, `sub` = the
+//!   account SID, `iat`, `nbf` and `exp` in Unix seconds, and `grants` with the participant's
+//!   `identity` and a `video` grant naming the one room the token may join.
+//!
+//! The clock is an argument, so the same inputs always give the same token (tests use a fixed
+//! one). Twilio refuses tokens that live longer than 24 hours; [`crate::config::Config`] stops
+//! start-up on a longer `VIDEO_TOKEN_TTL_SECONDS`, and [`mint`] refuses one too.
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+
+use crate::config::MAX_VIDEO_TOKEN_TTL_SECONDS;
+use crate::secrets::TwilioCredentials;
+
+/// The content type of Twilio's Access Tokens.
+pub const CONTENT_TYPE: &str = "twilio-fpa;v=1";
+
+/// What a token grants.
+#[derive(Clone, Copy, Debug)]
+pub struct Grants<'a> {
+    /// The participant's identity.
+    pub identity: &'a str,
+    /// The room (unique name) the video grant is restricted to.
+    pub room: &'a str,
+}
+
+/// A minted token. `jwt` is a credential: it goes into the response and nowhere else.
+#[derive(Clone)]
+pub struct AccessToken {
+    /// The signed JWT.
+    pub jwt: String,
+    /// Issued-at, Unix seconds.
+    pub issued_at: i64,
+    /// Expiry, Unix seconds.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("jwt", &"[redacted]")
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Why a token could not be minted.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// A lifetime of zero or beyond Twilio's 24 hours.
+    #[error("token lifetime {0}s is outside 1..={MAX_VIDEO_TOKEN_TTL_SECONDS}")]
+    Lifetime(u64),
+    /// The JWT library failed (it does not, for HS256 with serializable claims).
+    #[error("jwt encoding: {0}")]
+    Encode(#[from] jsonwebtoken::errors::Error),
+}
+
+#[derive(Serialize)]
+struct Claims<'a> {
+    jti: String,
+    iss: &'a str,
+    sub: &'a str,
+    iat: i64,
+    nbf: i64,
+    exp: i64,
+    grants: GrantsClaim<'a>,
+}
+
+#[derive(Serialize)]
+struct GrantsClaim<'a> {
+    identity: &'a str,
+    video: VideoGrant<'a>,
+}
+
+#[derive(Serialize)]
+struct VideoGrant<'a> {
+    room: &'a str,
+}
+
+/// Mints a token for `grants`, valid from `now` (Unix seconds) for `ttl_seconds`.
+pub fn mint(
+    creds: &TwilioCredentials,
+    grants: Grants<'_>,
+    ttl_seconds: u64,
+    now: i64,
+) -> Result<AccessToken, TokenError> {
+    if ttl_seconds == 0 || ttl_seconds > MAX_VIDEO_TOKEN_TTL_SECONDS {
+        return Err(TokenError::Lifetime(ttl_seconds));
+    }
+    let expires_at = now + ttl_seconds as i64;
+    let claims = Claims {
+        jti: format!("{}-{now}", creds.api_key_sid),
+        iss: &creds.api_key_sid,
+        sub: &creds.account_sid,
+        iat: now,
+        nbf: now,
+        exp: expires_at,
+        grants: GrantsClaim {
+            identity: grants.identity,
+            video: VideoGrant { room: grants.room },
+        },
+    };
+    let mut header = Header::new(Algorithm::HS256);
+    header.cty = Some(CONTENT_TYPE.to_string());
+    let key = EncodingKey::from_secret(creds.api_key_secret.expose_secret().as_bytes());
+    let jwt = jsonwebtoken::encode(&header, &claims, &key)?;
+    Ok(AccessToken {
+        jwt,
+        issued_at: now,
+        expires_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use hmac::{Hmac, Mac};
+    use secrecy::SecretString;
+    use serde_json::{Value, json};
+    use sha2::Sha256;
+
+    const NOW: i64 = 1_795_654_800;
+
+    fn creds() -> TwilioCredentials {
+        TwilioCredentials {
+            account_sid: "AC0123456789abcdef0123456789abcdef".into(),
+            api_key_sid: "SK0123456789abcdef0123456789abcdef".into(),
+            api_key_secret: SecretString::from("test-api-key-secret"),
+        }
+    }
+
+    fn grants() -> Grants<'static> {
+        Grants {
+            identity: "acme:u1:web-1",
+            room: "acme:class:9f3c2b1a",
+        }
+    }
+
+    fn part(jwt: &str, i: usize) -> Value {
+        let segment = jwt.split('.').nth(i).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segment).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_header_and_claims_are_twilios() {
+        let token = mint(&creds(), grants(), 3600, NOW).unwrap();
+        assert_eq!(
+            part(&token.jwt, 0),
+            json!({"typ": "JWT", "alg": "HS256", "cty": "twilio-fpa;v=1"})
+        );
+        assert_eq!(
+            part(&token.jwt, 1),
+            json!({
+                "jti": "SK0123456789abcdef0123456789abcdef-1795654800",
+                "iss": "SK0123456789abcdef0123456789abcdef",
+                "sub": "AC0123456789abcdef0123456789abcdef",
+                "iat": 1_795_654_800,
+                "nbf": 1_795_654_800,
+                "exp": 1_795_658_400,
+                "grants": {
+                    "identity": "acme:u1:web-1",
+                    "video": {"room": "acme:class:9f3c2b1a"}
+                }
+            })
+        );
+        assert_eq!(token.expires_at, NOW + 3600);
+    }
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_header_and_claims_with_the_key_secret() {
+        let token = mint(&creds(), grants(), 60, NOW).unwrap();
+        let (signed, signature) = token.jwt.rsplit_once('.').unwrap();
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"test-api-key-secret").unwrap();
+        mac.update(signed.as_bytes());
+        mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).unwrap())
+            .unwrap();
+    }
+
+    #[test]
+    fn the_same_clock_gives_the_same_token_and_another_key_another_signature() {
+        let a = mint(&creds(), grants(), 3600, NOW).unwrap();
+        assert_eq!(a.jwt, mint(&creds(), grants(), 3600, NOW).unwrap().jwt);
+        let mut other = creds();
+        other.api_key_secret = SecretString::from("another-secret");
+        let b = mint(&other, grants(), 3600, NOW).unwrap();
+        assert_eq!(
+            a.jwt.rsplit_once('.').unwrap().0,
+            b.jwt.rsplit_once('.').unwrap().0
+        );
+        assert_ne!(a.jwt, b.jwt);
+    }
+
+    #[test]
+    fn lifetimes_beyond_twilios_limit_are_refused() {
+        assert!(matches!(
+            mint(&creds(), grants(), 86_401, NOW),
+            Err(TokenError::Lifetime(86_401))
+        ));
+        assert!(mint(&creds(), grants(), 0, NOW).is_err());
+        assert!(mint(&creds(), grants(), 86_400, NOW).is_ok());
+    }
+
+    #[test]
+    fn debug_output_hides_the_jwt() {
+        let token = mint(&creds(), grants(), 60, NOW).unwrap();
+        assert!(!format!("{token:?}").contains(&token.jwt));
+    }
+}

@@ -1,0 +1,268 @@
+//! Video v1 Compositions: one mp4 of a room's tracks, all audio and a grid of all video.
+//! Paths and fields follow Twilio's OpenAPI description of Video v1 (`twilio_video_v1.json`):
+//!
+//! - `GET /v1/Compositions?RoomSid=…` → `{"compositions":[…],"meta":{…}}`;
+//! - `POST /v1/Compositions` (`RoomSid`, `AudioSources`, `VideoLayout` as JSON, `Format`,
+//!   `StatusCallback`, `StatusCallbackMethod`) → 201 with the composition.
+//!
+//! [`Compositions::ensure`] makes a room's composition exist without ever making two: it looks
+//! for one first, and only then creates. That lookup is what makes it safe to try the create
+//! again after an answer that leaves unknown whether Twilio acted (a 500 or 502, a timeout after
+//! sending), which the client alone never repeats.
+
+use std::time::Duration;
+
+use rand::Rng;
+use serde::Deserialize;
+use tokio::time::Instant;
+use url::Url;
+
+use super::{Call, Form, TwilioClient, TwilioError};
+use crate::names::Sid;
+use crate::secrets::TwilioCredentials;
+
+/// The first pause between two rounds of lookup and create; doubled per round.
+const ROUND_BACKOFF: Duration = Duration::from_millis(200);
+const ROUND_BACKOFF_CAP: Duration = Duration::from_secs(2);
+
+/// A composition, as far as we use it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Composition {
+    /// `CJ…`.
+    pub sid: String,
+    /// `enqueued`, `processing`, `completed`, `deleted` or `failed`.
+    pub status: String,
+    /// The room it composes.
+    #[serde(default)]
+    pub room_sid: Option<String>,
+}
+
+impl Composition {
+    /// Whether it is or will become media: not failed, not deleted.
+    pub fn is_usable(&self) -> bool {
+        !matches!(self.status.as_str(), "failed" | "deleted")
+    }
+}
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default)]
+    compositions: Vec<Composition>,
+}
+
+/// How [`Compositions::ensure`] got its composition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ensured {
+    /// It created this one.
+    Created(Composition),
+    /// One already existed for the room.
+    Found(Composition),
+}
+
+impl Ensured {
+    /// The composition, however it was had.
+    pub fn composition(&self) -> &Composition {
+        match self {
+            Ensured::Created(c) | Ensured::Found(c) => c,
+        }
+    }
+}
+
+/// The Compositions API on a [`TwilioClient`], at `TWILIO_VIDEO_BASE_URL`.
+#[derive(Clone, Debug)]
+pub struct Compositions {
+    client: TwilioClient,
+    base: Url,
+}
+
+impl Compositions {
+    /// Compositions under `base` (`https://video.twilio.com` in production).
+    pub fn new(client: TwilioClient, base: Url) -> Self {
+        Self { client, base }
+    }
+
+    /// The room's usable compositions, newest first as Twilio lists them.
+    pub async fn for_room(
+        &self,
+        creds: &TwilioCredentials,
+        room: &Sid,
+        deadline: Instant,
+    ) -> Result<Vec<Composition>, TwilioError> {
+        let mut url = self.url();
+        url.query_pairs_mut()
+            .append_pair("RoomSid", room.as_str())
+            .append_pair("PageSize", "50");
+        let page: Page = self
+            .client
+            .send(creds, &Call::get(url), deadline)
+            .await?
+            .json()?;
+        Ok(page
+            .compositions
+            .into_iter()
+            .filter(Composition::is_usable)
+            .collect())
+    }
+
+    /// Creates a composition of all the room's audio and a grid of all its video, as mp4, with
+    /// status callbacks POSTed to `status_callback`. Sent once: see [`Compositions::ensure`].
+    pub async fn create(
+        &self,
+        creds: &TwilioCredentials,
+        room: &Sid,
+        status_callback: &str,
+        deadline: Instant,
+    ) -> Result<Composition, TwilioError> {
+        let form = Form::new()
+            .text("RoomSid", room.as_str())
+            .list("AudioSources", ["*"])
+            .json(
+                "VideoLayout",
+                &serde_json::json!({ "grid": { "video_sources": ["*"] } }),
+            )
+            .text("Format", "mp4")
+            .text("StatusCallback", status_callback)
+            .text("StatusCallbackMethod", "POST");
+        self.client
+            .send(creds, &Call::create(self.url(), form), deadline)
+            .await?
+            .json()
+    }
+
+    /// The room's composition: an existing usable one, else a new one. Rounds of lookup then
+    /// create are repeated, with backoff, while the deadline allows and the failure leaves room
+    /// for another try (see [`worth_another_round`]).
+    pub async fn ensure(
+        &self,
+        creds: &TwilioCredentials,
+        room: &Sid,
+        status_callback: &str,
+        deadline: Instant,
+    ) -> Result<Ensured, TwilioError> {
+        let mut round = 0u32;
+        loop {
+            round += 1;
+            let attempt = async {
+                if let Some(existing) = self
+                    .for_room(creds, room, deadline)
+                    .await?
+                    .into_iter()
+                    .next()
+                {
+                    return Ok(Ensured::Found(existing));
+                }
+                self.create(creds, room, status_callback, deadline)
+                    .await
+                    .map(Ensured::Created)
+            }
+            .await;
+            let error = match attempt {
+                Ok(ensured) => return Ok(ensured),
+                Err(e) => e,
+            };
+            let step = ROUND_BACKOFF
+                .saturating_mul(1 << (round - 1).min(8))
+                .min(ROUND_BACKOFF_CAP);
+            let wait = Duration::from_millis(
+                rand::rng().random_range(step.as_millis() as u64 / 2..=step.as_millis() as u64),
+            );
+            if !worth_another_round(&error) || Instant::now() + wait >= deadline {
+                return Err(error);
+            }
+            tracing::warn!(
+                room_sid = room.as_str(),
+                round,
+                wait_ms = wait.as_millis() as u64,
+                error = %error,
+                "composition not created yet; looking again before another try"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn url(&self) -> Url {
+        let mut url = self.base.clone();
+        let path = format!("{}/v1/Compositions", self.base.path().trim_end_matches('/'));
+        url.set_path(&path);
+        url
+    }
+}
+
+/// Whether a failed round of lookup and create may be repeated.
+///
+/// - 429 and 503: Twilio did not act (the client already retried them within its own limits).
+/// - 500, 502 and 504: Twilio may or may not have created the composition. The client never
+///   repeats a create on these, but the next round looks for the composition first, so
+///   repeating is safe here; and these are the transient failures worth riding out within the
+///   deadline rather than handing to Twilio's redelivery at once.
+/// - A failure in transit, sent or not: the same reasoning.
+/// - Anything else (4xx: a bad room, no recorded tracks): another try would fail the same way.
+pub fn worth_another_round(error: &TwilioError) -> bool {
+    match error {
+        TwilioError::Api { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
+        TwilioError::Transport { .. } => true,
+        TwilioError::Decode(_) | TwilioError::Credentials(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16) -> TwilioError {
+        TwilioError::Api {
+            status,
+            code: None,
+            message: String::new(),
+            more_info: None,
+            request_id: None,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn server_failures_and_throttling_are_worth_another_round_but_client_errors_are_not() {
+        for status in [429, 500, 502, 503, 504] {
+            assert!(worth_another_round(&api(status)), "{status}");
+        }
+        for status in [400, 401, 404, 409] {
+            assert!(!worth_another_round(&api(status)), "{status}");
+        }
+        assert!(worth_another_round(&TwilioError::Transport {
+            maybe_sent: true,
+            message: String::new()
+        }));
+    }
+
+    #[test]
+    fn failed_and_deleted_compositions_are_not_reused() {
+        let page: Page = serde_json::from_value(serde_json::json!({
+            "compositions": [
+                {"sid": "CJ1", "status": "failed", "room_sid": "RM1"},
+                {"sid": "CJ2", "status": "deleted", "room_sid": "RM1"},
+                {"sid": "CJ3", "status": "enqueued", "room_sid": "RM1"}
+            ],
+            "meta": {"page": 0, "page_size": 50, "key": "compositions"}
+        }))
+        .unwrap();
+        let usable: Vec<_> = page
+            .compositions
+            .into_iter()
+            .filter(Composition::is_usable)
+            .map(|c| c.sid)
+            .collect();
+        assert_eq!(usable, ["CJ3"]);
+    }
+
+    #[test]
+    fn the_url_keeps_a_base_path() {
+        let c = Compositions::new(
+            TwilioClient::new(Duration::from_secs(1)),
+            Url::parse("http://127.0.0.1:9/prefix/").unwrap(),
+        );
+        assert_eq!(
+            c.url().as_str(),
+            "http://127.0.0.1:9/prefix/v1/Compositions"
+        );
+    }
+}

@@ -1,0 +1,481 @@
+//! POST /verify/start and POST /verify/check through the verify function's handler, with the
+//! events of `events/`, DynamoDB on moto and a wiremock Twilio that asserts each request exactly.
+
+use integration_tests::verify_token::{
+    token_state, twilio_error, unique_phone, user, verification, verify_call, verify_state,
+    with_step_up,
+};
+use integration_tests::{
+    event, json_body, request, unique, with_body, with_claims, without_claims,
+};
+use serde_json::{Value, json};
+use shared::http::Handler;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A fresh user of tenant `acme` with their own number and address.
+struct User {
+    sub: String,
+    phone: String,
+    email: String,
+}
+
+impl User {
+    fn new() -> Self {
+        let sub = unique("user-");
+        Self {
+            email: format!("{sub}@example.com"),
+            phone: unique_phone(),
+            sub,
+        }
+    }
+
+    fn claims(&self) -> Value {
+        user("acme", &self.sub, &self.phone, &self.email)
+    }
+}
+
+fn start_event(claims: Value, body: Value) -> Value {
+    with_claims(with_body(event("verify-start"), &body), claims)
+}
+
+fn check_event(claims: Value, body: Value) -> Value {
+    with_claims(with_body(event("verify-check"), &body), claims)
+}
+
+/// A Twilio that fails the test on any request at all.
+async fn silent_twilio() -> MockServer {
+    let twilio = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .named("no call to Twilio")
+        .mount(&twilio)
+        .await;
+    twilio
+}
+
+#[tokio::test]
+async fn start_sends_a_code_to_the_callers_own_number_never_one_from_the_body() {
+    let twilio = MockServer::start().await;
+    let u = User::new();
+    verify_call("Verifications", &[("To", &u.phone), ("Channel", "sms")])
+        .respond_with(verification(&u.phone, "sms", "pending"))
+        .expect(1)
+        .mount(&twilio)
+        .await;
+    let state = verify_state(&twilio.uri(), &[]).await;
+    let body = json!({"channel": "sms", "to": "+19005550199", "phone_number": "+19005550199"});
+    let response = state.handle(request(&start_event(u.claims(), body))).await;
+    assert_eq!(response.status(), 202);
+    let answer = json_body(&response);
+    assert_eq!(answer["status"], "pending");
+    assert_eq!(answer["channel"], "sms");
+    let masked = answer["to"].as_str().unwrap();
+    assert!(masked.ends_with(&u.phone[u.phone.len() - 2..]));
+    assert!(!masked.contains(&u.phone[1..u.phone.len() - 2]), "{masked}");
+}
+
+#[tokio::test]
+async fn the_event_file_starts_an_sms_verification_for_its_claims() {
+    let twilio = MockServer::start().await;
+    verify_call(
+        "Verifications",
+        &[("To", "+14155550100"), ("Channel", "sms")],
+    )
+    .respond_with(verification("+14155550100", "sms", "pending"))
+    .expect(1)
+    .mount(&twilio)
+    .await;
+    // The fixture's own user shares its counters with every run: lift the limits for it.
+    let state = verify_state(
+        &twilio.uri(),
+        &[
+            ("VERIFY_SENDS_PER_USER", "1000"),
+            ("VERIFY_SENDS_PER_DESTINATION", "1000"),
+            ("VERIFY_USER_WINDOW_SECONDS", "1"),
+            ("VERIFY_DESTINATION_WINDOW_SECONDS", "1"),
+        ],
+    )
+    .await;
+    let response = state.handle(request(&event("verify-start"))).await;
+    assert_eq!(response.status(), 202, "{}", json_body(&response));
+    assert_eq!(json_body(&response)["to"], "+*********00");
+}
+
+#[tokio::test]
+async fn call_whatsapp_and_email_channels_go_to_the_matching_claim() {
+    let twilio = MockServer::start().await;
+    let u = User::new();
+    for channel in ["call", "whatsapp"] {
+        verify_call("Verifications", &[("To", &u.phone), ("Channel", channel)])
+            .respond_with(verification(&u.phone, channel, "pending"))
+            .expect(1)
+            .mount(&twilio)
+            .await;
+    }
+    verify_call("Verifications", &[("To", &u.email), ("Channel", "email")])
+        .respond_with(verification(&u.email, "email", "pending"))
+        .expect(1)
+        .mount(&twilio)
+        .await;
+    let state = verify_state(&twilio.uri(), &[("VERIFY_SENDS_PER_USER", "10")]).await;
+    for channel in ["call", "whatsapp", "email"] {
+        let response = state
+            .handle(request(&start_event(
+                u.claims(),
+                json!({"channel": channel}),
+            )))
+            .await;
+        assert_eq!(response.status(), 202, "{channel}");
+        assert_eq!(json_body(&response)["channel"], channel);
+    }
+}
+
+#[tokio::test]
+async fn a_caller_without_the_claim_is_told_so_and_twilio_is_not_called() {
+    let twilio = silent_twilio().await;
+    let state = verify_state(&twilio.uri(), &[]).await;
+    let sub = unique("user-");
+    let no_phone = json!({"sub": sub, "tenant": "acme", "email": "a@example.com"});
+    let response = state
+        .handle(request(&start_event(no_phone, json!({"channel": "sms"}))))
+        .await;
+    assert_eq!(response.status(), 400);
+    let answer = json_body(&response);
+    assert_eq!(answer["error"]["code"], "missing_claim");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("phone_number")
+    );
+
+    let no_email = json!({"sub": sub, "tenant": "acme", "phone_number": unique_phone()});
+    let response = state
+        .handle(request(&check_event(
+            no_email,
+            json!({"channel": "email", "code": "123456"}),
+        )))
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(
+        json_body(&response)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("email")
+    );
+
+    let not_e164 = json!({"sub": sub, "tenant": "acme", "phone_number": "0044 20 7946 0000"});
+    let response = state
+        .handle(request(&start_event(not_e164, json!({"channel": "sms"}))))
+        .await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        json_body(&response)["error"]["code"],
+        "invalid_phone_number"
+    );
+
+    let response = state
+        .handle(request(&without_claims(event("verify-start"))))
+        .await;
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn bad_bodies_are_400s_naming_the_field_and_never_reach_twilio() {
+    let twilio = silent_twilio().await;
+    let state = verify_state(&twilio.uri(), &[]).await;
+    let u = User::new();
+    for (route, body, field) in [
+        ("start", json!({}), "channel"),
+        ("start", json!({"channel": "pigeon"}), "channel"),
+        ("start", json!({"channel": 5}), "channel"),
+        ("check", json!({"channel": "sms"}), "code"),
+        ("check", json!({"channel": "sms", "code": "12"}), "code"),
+        ("check", json!({"channel": "sms", "code": "12 456"}), "code"),
+        ("check", json!({"code": "123456"}), "channel"),
+    ] {
+        let e = if route == "start" {
+            start_event(u.claims(), body.clone())
+        } else {
+            check_event(u.claims(), body.clone())
+        };
+        let response = state.handle(request(&e)).await;
+        assert_eq!(response.status(), 400, "{route} {body}");
+        let message = json_body(&response)["error"]["message"].to_string();
+        assert!(message.contains(field), "{route} {body}: {message}");
+    }
+    let mut not_json = start_event(u.claims(), json!({}));
+    not_json["body"] = Value::String("channel=sms".into());
+    assert_eq!(state.handle(request(&not_json)).await.status(), 400);
+}
+
+#[tokio::test]
+async fn an_approved_check_gives_a_step_up_token_the_token_function_accepts() {
+    let twilio = MockServer::start().await;
+    let u = User::new();
+    verify_call("VerificationCheck", &[("To", &u.phone), ("Code", "123456")])
+        .respond_with(verification(&u.phone, "sms", "approved"))
+        .expect(1)
+        .mount(&twilio)
+        .await;
+    let state = verify_state(&twilio.uri(), &[("STEP_UP_TTL_SECONDS", "300")]).await;
+    let response = state
+        .handle(request(&check_event(
+            u.claims(),
+            json!({"channel": "sms", "code": "123456"}),
+        )))
+        .await;
+    assert_eq!(response.status(), 200);
+    let answer = json_body(&response);
+    assert_eq!(answer["status"], "approved");
+    let expires_at = answer["expires_at"].as_str().unwrap();
+    assert!(expires_at.ends_with('Z'), "{expires_at}");
+    let step_up = answer["step_up_token"].as_str().unwrap();
+
+    let token = token_state(&[]).await;
+    let token_event = with_claims(with_step_up(event("token"), step_up), u.claims());
+    let response = token.handle(request(&token_event)).await;
+    assert_eq!(response.status(), 200, "{}", json_body(&response));
+    assert_eq!(
+        json_body(&response)["identity"],
+        format!("acme:{}:web-1", u.sub)
+    );
+
+    // The same proof in another user's hands is refused.
+    let other = User::new();
+    let stolen = with_claims(with_step_up(event("token"), step_up), other.claims());
+    assert_eq!(token.handle(request(&stolen)).await.status(), 403);
+}
+
+#[tokio::test]
+async fn a_wrong_code_is_a_4xx_with_status_pending_and_no_step_up_token() {
+    let twilio = MockServer::start().await;
+    let u = User::new();
+    verify_call("VerificationCheck", &[("To", &u.email), ("Code", "000000")])
+        .respond_with(verification(&u.email, "email", "pending"))
+        .expect(1)
+        .mount(&twilio)
+        .await;
+    let state = verify_state(&twilio.uri(), &[]).await;
+    let response = state
+        .handle(request(&check_event(
+            u.claims(),
+            json!({"channel": "email", "code": "000000"}),
+        )))
+        .await;
+    assert!(response.status().is_client_error());
+    let answer = json_body(&response);
+    assert_eq!(answer["status"], "pending");
+    assert_eq!(answer["error"]["code"], "incorrect_code");
+    assert!(answer.get("step_up_token").is_none());
+}
+
+/// One Twilio answer and what the caller should see.
+struct Case {
+    status: u16,
+    code: u32,
+    twilio_retry_after: Option<&'static str>,
+    want_status: u16,
+    want_retry_after: Option<&'static str>,
+}
+
+async fn assert_mapping(route: &str, case: Case) {
+    let twilio = MockServer::start().await;
+    let u = User::new();
+    let (resource, form, body) = if route == "start" {
+        (
+            "Verifications",
+            vec![("To", u.phone.as_str()), ("Channel", "sms")],
+            json!({"channel": "sms"}),
+        )
+    } else {
+        (
+            "VerificationCheck",
+            vec![("To", u.phone.as_str()), ("Code", "123456")],
+            json!({"channel": "sms", "code": "123456"}),
+        )
+    };
+    let mut answer = twilio_error(case.status, case.code, &u.phone);
+    if let Some(seconds) = case.twilio_retry_after {
+        answer = answer.insert_header("retry-after", seconds);
+    }
+    // The client repeats 429 and 503 (Twilio did not act on them) while the deadline allows,
+    // unless Retry-After asks for more than that; every attempt must still be this exact call.
+    let attempts = if matches!(case.status, 429 | 503) && case.twilio_retry_after.is_none() {
+        1..=5
+    } else {
+        1..=1
+    };
+    verify_call(resource, &form)
+        .respond_with(answer)
+        .expect(attempts)
+        .mount(&twilio)
+        .await;
+    let state = verify_state(&twilio.uri(), &[]).await;
+    let e = if route == "start" {
+        start_event(u.claims(), body)
+    } else {
+        check_event(u.claims(), body)
+    };
+    let response = state.handle(request(&e)).await;
+    let label = format!("{route}: twilio {} code {}", case.status, case.code);
+    assert_eq!(response.status(), case.want_status, "{label}");
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap()),
+        case.want_retry_after,
+        "{label}"
+    );
+    let text = String::from_utf8(response.body().to_vec()).unwrap();
+    assert!(
+        !text.contains(&u.phone[1..]),
+        "{label} leaks the number: {text}"
+    );
+    assert!(
+        !text.contains("Twilio error"),
+        "{label} leaks Twilio's message: {text}"
+    );
+    assert!(json_body(&response)["error"]["code"].is_string(), "{label}");
+}
+
+#[tokio::test]
+async fn too_many_attempts_or_sends_are_429s_with_retry_after() {
+    for (route, code, twilio_retry_after, want) in [
+        ("check", 60202, Some("900"), "900"),
+        ("start", 60203, None, "600"),
+        ("start", 60212, Some("120"), "120"),
+        ("start", 20429, Some("45"), "45"),
+    ] {
+        assert_mapping(
+            route,
+            Case {
+                status: 429,
+                code,
+                twilio_retry_after,
+                want_status: 429,
+                want_retry_after: Some(want),
+            },
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn an_expired_or_used_verification_is_410() {
+    assert_mapping(
+        "check",
+        Case {
+            status: 404,
+            code: 20404,
+            twilio_retry_after: None,
+            want_status: 410,
+            want_retry_after: None,
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_blocked_destination_is_403_and_an_invalid_one_400() {
+    for (status, code, want) in [(403, 60410, 403), (400, 60605, 403), (400, 60200, 400)] {
+        assert_mapping(
+            "start",
+            Case {
+                status,
+                code,
+                twilio_retry_after: None,
+                want_status: want,
+                want_retry_after: None,
+            },
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn any_other_twilio_failure_is_a_502_or_503_that_leaks_nothing() {
+    for (status, code, want) in [(401, 20003, 502), (400, 21211, 502), (500, 20500, 503)] {
+        assert_mapping(
+            "start",
+            Case {
+                status,
+                code,
+                twilio_retry_after: None,
+                want_status: want,
+                want_retry_after: None,
+            },
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn sends_beyond_the_per_user_limit_are_429s_that_never_reach_twilio() {
+    let twilio = MockServer::start().await;
+    let u = User::new();
+    verify_call("Verifications", &[("To", &u.phone), ("Channel", "sms")])
+        .respond_with(verification(&u.phone, "sms", "pending"))
+        .expect(2)
+        .mount(&twilio)
+        .await;
+    let state = verify_state(
+        &twilio.uri(),
+        &[
+            ("VERIFY_SENDS_PER_USER", "2"),
+            ("VERIFY_USER_WINDOW_SECONDS", "3600"),
+        ],
+    )
+    .await;
+    let send = || request(&start_event(u.claims(), json!({"channel": "sms"})));
+    assert_eq!(state.handle(send()).await.status(), 202);
+    assert_eq!(state.handle(send()).await.status(), 202);
+    let limited = state.handle(send()).await;
+    assert_eq!(limited.status(), 429);
+    assert_eq!(json_body(&limited)["error"]["code"], "rate_limited");
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    // Another channel to the same user counts against the same budget.
+    let email = state
+        .handle(request(&start_event(
+            u.claims(),
+            json!({"channel": "email"}),
+        )))
+        .await;
+    assert_eq!(email.status(), 429);
+}
+
+#[tokio::test]
+async fn sends_to_one_destination_are_limited_across_users() {
+    let twilio = MockServer::start().await;
+    let phone = unique_phone();
+    verify_call("Verifications", &[("To", &phone), ("Channel", "sms")])
+        .respond_with(verification(&phone, "sms", "pending"))
+        .expect(1)
+        .mount(&twilio)
+        .await;
+    let state = verify_state(&twilio.uri(), &[("VERIFY_SENDS_PER_DESTINATION", "1")]).await;
+    let as_user = |sub: &str| {
+        request(&start_event(
+            user("acme", sub, &phone, "x@example.com"),
+            json!({"channel": "sms"}),
+        ))
+    };
+    assert_eq!(state.handle(as_user(&unique("a-"))).await.status(), 202);
+    let second = state.handle(as_user(&unique("b-"))).await;
+    assert_eq!(second.status(), 429);
+    assert!(second.headers().contains_key("retry-after"));
+    // Even from another tenant.
+    let other_tenant = request(&start_event(
+        user("globex", &unique("c-"), &phone, "x@example.com"),
+        json!({"channel": "sms"}),
+    ));
+    assert_eq!(state.handle(other_tenant).await.status(), 429);
+}
