@@ -301,13 +301,16 @@ async fn assert_mapping(route: &str, case: Case) {
     if let Some(seconds) = case.twilio_retry_after {
         answer = answer.insert_header("retry-after", seconds);
     }
-    // The client repeats 429 and 503 (Twilio did not act on them) while the deadline allows,
-    // unless Retry-After asks for more than that; every attempt must still be this exact call.
-    let attempts = if matches!(case.status, 429 | 503) && case.twilio_retry_after.is_none() {
-        1..=5
-    } else {
-        1..=1
-    };
+    // The client repeats throttling 429s and 503s (Twilio did not act on them) while the
+    // deadline allows, unless Retry-After asks for more than that; a Verify hard limit
+    // (60202/60203/60212) is never repeated. Every attempt must still be this exact call.
+    let hard_limit = [60202, 60203, 60212].contains(&case.code);
+    let attempts =
+        if matches!(case.status, 429 | 503) && case.twilio_retry_after.is_none() && !hard_limit {
+            1..=5
+        } else {
+            1..=1
+        };
     verify_call(resource, &form)
         .respond_with(answer)
         .expect(attempts)

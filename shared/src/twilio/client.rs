@@ -5,7 +5,9 @@
 //!   time less a margin to answer).
 //! - 429 and 503 are retried with exponential backoff and full jitter, waiting at least what
 //!   `Retry-After` asks, while the deadline allows. Twilio did not act on those requests, so
-//!   repeating any of them is safe.
+//!   repeating any of them is safe. A 429 whose Twilio code names a hard limit (Verify's
+//!   60202/60203/60212: too many checks or sends for this destination) is not throttling and
+//!   would only be refused again; it goes straight back to the caller.
 //! - A failure in transit is repeated only when the request cannot have reached Twilio (the
 //!   connection was never made) or when the call is marked idempotent (reads, and updates that
 //!   set an absolute state such as `Status=completed`). A create that timed out after it was
@@ -34,6 +36,8 @@ use crate::secrets::TwilioCredentials;
 /// The first backoff step; doubled per attempt, capped at [`BACKOFF_CAP`].
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
 const BACKOFF_CAP: Duration = Duration::from_secs(4);
+/// Twilio codes that come with a 429 but are limits, not throttling: repeating cannot succeed.
+const HARD_LIMIT_CODES: [u32; 3] = [60202, 60203, 60212];
 /// Attempts at most, whatever the deadline.
 const MAX_ATTEMPTS: u32 = 5;
 
@@ -265,8 +269,9 @@ impl TwilioClient {
 fn retry_delay(error: &TwilioError, idempotent: bool, attempt: u32) -> Option<Duration> {
     let retryable = match error {
         TwilioError::Api {
-            status: 429 | 503, ..
-        } => true,
+            status: 429, code, ..
+        } => code.is_none_or(|c| !HARD_LIMIT_CODES.contains(&c)),
+        TwilioError::Api { status: 503, .. } => true,
         TwilioError::Transport { maybe_sent, .. } => idempotent || !maybe_sent,
         _ => false,
     };
@@ -309,6 +314,30 @@ mod tests {
         assert!(retry_delay(&api(503, None), false, 1).is_some());
         assert!(retry_delay(&api(500, None), true, 1).is_none());
         assert!(retry_delay(&api(400, None), true, 1).is_none());
+    }
+
+    #[test]
+    fn a_verify_hard_limit_is_not_retried() {
+        for code in HARD_LIMIT_CODES {
+            let e = TwilioError::Api {
+                status: 429,
+                code: Some(code),
+                message: String::new(),
+                more_info: None,
+                request_id: None,
+                retry_after: None,
+            };
+            assert!(retry_delay(&e, true, 1).is_none(), "{code}");
+        }
+        let throttled = TwilioError::Api {
+            status: 429,
+            code: Some(20429),
+            message: String::new(),
+            more_info: None,
+            request_id: None,
+            retry_after: None,
+        };
+        assert!(retry_delay(&throttled, false, 1).is_some());
     }
 
     #[test]
