@@ -4,10 +4,32 @@
 use integration_tests::{dynamo, unique};
 use shared::store::ratelimit::{Hit, RateLimitStore, Window};
 
-// Sequential on purpose: the guarantee that concurrent hits never count past the limit is
-// DynamoDB's (a conditional update is atomic per item), and moto's server does not reproduce it:
-// under parallel requests it loses updates (two "first" hits both count 1), so a concurrent test
-// against moto would measure moto. What is ours, and tested here, is the update and its condition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_hits_never_count_past_the_limit() {
+    // scripts/moto_server.py applies each request atomically, as DynamoDB applies a conditional
+    // update; what is tested here is our update and its condition under real concurrency.
+    let store = std::sync::Arc::new(dynamo().await);
+    let key = unique("concurrent:");
+    let window = Window::containing(shared::clock::now_unix(), 600);
+    let hits: Vec<_> = (0..20)
+        .map(|_| {
+            let (store, key) = (store.clone(), key.clone());
+            tokio::spawn(async move { store.hit(&key, window, 5).await.unwrap() })
+        })
+        .collect();
+    let mut counted = Vec::new();
+    let mut limited = 0;
+    for hit in hits {
+        match hit.await.unwrap() {
+            Hit::Counted { count } => counted.push(count),
+            Hit::Limited { .. } => limited += 1,
+        }
+    }
+    counted.sort();
+    assert_eq!(counted, vec![1, 2, 3, 4, 5]);
+    assert_eq!(limited, 15);
+}
+
 #[tokio::test]
 async fn hits_count_up_to_the_limit_then_refuse_until_the_window_ends() {
     let store = dynamo().await;
