@@ -13,6 +13,7 @@ use shared::config::Config;
 use shared::error::ApiError;
 use shared::http::Handler;
 
+use crate::fake_twilio::{self, FakeTwilio};
 use crate::{auth, event};
 
 /// Who may call a route.
@@ -35,7 +36,9 @@ pub struct Route {
 }
 
 /// Builds every function's state and binds the routes.
-pub async fn build(lookup: fn(&str) -> Option<String>) -> anyhow::Result<Vec<Route>> {
+pub async fn build(
+    lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync),
+) -> anyhow::Result<Vec<Route>> {
     let config = Config::from_lookup(lookup)?;
     let backends = Backends::from_config_with(&config, lookup).await;
     let _ = (&config, &backends);
@@ -90,14 +93,17 @@ pub async fn build(lookup: fn(&str) -> Option<String>) -> anyhow::Result<Vec<Rou
 pub struct App {
     routes: Vec<Route>,
     auth_secret: String,
+    fake_twilio: Option<FakeTwilio>,
 }
 
 impl App {
-    /// An app over `routes`, accepting bearer tokens signed with `auth_secret`.
-    pub fn new(routes: Vec<Route>, auth_secret: String) -> Self {
+    /// An app over `routes`, accepting bearer tokens signed with `auth_secret`, serving the
+    /// fake Twilio under its prefix when one is given.
+    pub fn new(routes: Vec<Route>, auth_secret: String, fake_twilio: Option<FakeTwilio>) -> Self {
         Self {
             routes,
             auth_secret,
+            fake_twilio,
         }
     }
 
@@ -116,12 +122,36 @@ impl App {
             "dev bearer token:\n  cargo run -q -p local-api -- token --sub alice --tenant acme \
              [--scope video:admin] [--phone +14155550100] [--email alice@example.com]\n",
         );
+        match &self.fake_twilio {
+            Some(fake) => out.push_str(&format!(
+                "Twilio: the embedded fake at {} (no account, nothing sent); Verify code {}\n",
+                fake.base_url(),
+                fake_twilio::DEV_CODE
+            )),
+            None => out.push_str("Twilio: real (TWILIO_*_BASE_URL, or Twilio's own URLs)\n"),
+        }
         out
     }
 
     /// Serves one request.
     pub async fn serve(&self, req: Request<AxumBody>) -> Response<AxumBody> {
         let (parts, body) = req.into_parts();
+        if let Some(fake) = &self.fake_twilio {
+            let under = parts.uri.path().strip_prefix(fake_twilio::PREFIX);
+            if let Some(path) = under.filter(|p| p.is_empty() || p.starts_with('/')) {
+                return match axum::body::to_bytes(body, 6 * 1024 * 1024).await {
+                    Ok(body) => fake.handle(&parts, path, &body),
+                    Err(_) => into_axum(
+                        ApiError::new(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "payload_too_large",
+                            "the body exceeds 6 MB",
+                        )
+                        .into_response(),
+                    ),
+                };
+            }
+        }
         let Some((route, params)) = self.find(parts.method.as_str(), parts.uri.path()) else {
             return into_axum(
                 ApiError::not_found(
@@ -206,7 +236,8 @@ fn match_template(template: &str, path: &str) -> Option<HashMap<String, String>>
     Some(params)
 }
 
-fn percent_decode(s: &str) -> Option<String> {
+/// Percent-decodes one path segment; `None` when it is not valid UTF-8 or a `%` is malformed.
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
