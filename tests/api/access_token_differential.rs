@@ -4,13 +4,12 @@
 //!
 //! `scripts/test` sets `TEST_PYTHON` to an interpreter with the pinned `twilio` package.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use integration_tests::python;
 use integration_tests::verify_token::{step_up, token_state, with_step_up};
 use integration_tests::{
     ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, event, json_body, request, with_body, with_claims,
@@ -28,20 +27,6 @@ struct Helper {
 
 /// Runs `tests/python/access_token.py` under `$TEST_PYTHON`.
 fn twilio_helper(identity: &str, room: &str, ttl: u64, ours: &str) -> Helper {
-    let python = std::env::var("TEST_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "TEST_PYTHON is not set: run the tests with ./scripts/test, which points it at a \
-             Python with Twilio's helper library (pip install twilio)"
-        )
-    });
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/access_token.py");
-    let mut child = Command::new(&python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run TEST_PYTHON={python}: {e}"));
     let input = json!({
         "account_sid": ACCOUNT_SID,
         "api_key_sid": API_KEY_SID,
@@ -51,19 +36,7 @@ fn twilio_helper(identity: &str, room: &str, ttl: u64, ours: &str) -> Helper {
         "ttl": ttl,
         "ours": ours,
     });
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "Twilio's helper library rejected our token or failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let answer = python::run("access_token.py", &input);
     Helper {
         theirs: answer["theirs"].as_str().unwrap().to_string(),
         ours_decoded: answer["ours"].clone(),

@@ -5,9 +5,7 @@
 //! The cases are generated here and handed to `tests/python/signature.py` in one run of
 //! `$TEST_PYTHON` (set by `scripts/test`), so the test costs one interpreter start.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
+use integration_tests::python;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -58,37 +56,12 @@ fn case() -> impl Strategy<Value = Case> {
 
 /// Twilio's Python helper library's signature for each case, in one run.
 fn twilio_signatures(cases: &[Case]) -> Vec<String> {
-    let python = std::env::var("TEST_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "TEST_PYTHON is not set: run the tests with ./scripts/test, which points it at a \
-             Python with Twilio's helper library (pip install twilio)"
-        )
-    });
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/signature.py");
     let input: Vec<Value> = cases
         .iter()
         .map(|c| json!({ "token": c.token, "url": c.url, "params": c.params }))
         .collect();
-    let mut child = Command::new(&python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run TEST_PYTHON={python}: {e}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(Value::Array(input).to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "Twilio's helper library failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("a JSON list of signatures")
+    let answer = python::run("signature.py", &Value::Array(input));
+    serde_json::from_value(answer).expect("a JSON list of signatures")
 }
 
 proptest! {

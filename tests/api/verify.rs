@@ -281,6 +281,19 @@ struct Case {
     want_retry_after: Option<&'static str>,
 }
 
+impl Case {
+    /// Twilio's `status` and `code`, with no `Retry-After` on either side.
+    fn plain(status: u16, code: u32, want_status: u16) -> Self {
+        Self {
+            status,
+            code,
+            twilio_retry_after: None,
+            want_status,
+            want_retry_after: None,
+        }
+    }
+}
+
 async fn assert_mapping(route: &str, case: Case) {
     let twilio = MockServer::start().await;
     let u = User::new();
@@ -369,50 +382,20 @@ async fn too_many_attempts_or_sends_are_429s_with_retry_after() {
 
 #[tokio::test]
 async fn an_expired_or_used_verification_is_410() {
-    assert_mapping(
-        "check",
-        Case {
-            status: 404,
-            code: 20404,
-            twilio_retry_after: None,
-            want_status: 410,
-            want_retry_after: None,
-        },
-    )
-    .await;
+    assert_mapping("check", Case::plain(404, 20404, 410)).await;
 }
 
 #[tokio::test]
 async fn a_blocked_destination_is_403_and_an_invalid_one_400() {
     for (status, code, want) in [(403, 60410, 403), (400, 60605, 403), (400, 60200, 400)] {
-        assert_mapping(
-            "start",
-            Case {
-                status,
-                code,
-                twilio_retry_after: None,
-                want_status: want,
-                want_retry_after: None,
-            },
-        )
-        .await;
+        assert_mapping("start", Case::plain(status, code, want)).await;
     }
 }
 
 #[tokio::test]
 async fn any_other_twilio_failure_is_a_502_or_503_that_leaks_nothing() {
     for (status, code, want) in [(401, 20003, 502), (400, 21211, 502), (500, 20500, 503)] {
-        assert_mapping(
-            "start",
-            Case {
-                status,
-                code,
-                twilio_retry_after: None,
-                want_status: want,
-                want_retry_after: None,
-            },
-        )
-        .await;
+        assert_mapping("start", Case::plain(status, code, want)).await;
     }
 }
 

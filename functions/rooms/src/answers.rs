@@ -8,6 +8,8 @@ use shared::names::RoomName;
 use shared::twilio::TwilioError;
 use shared::twilio::rooms::{Participant, Room};
 
+use crate::trail::Finish;
+
 /// The answer for a room that does not exist and for one of another tenant: the same, so that
 /// it tells nothing about rooms that are not the caller's.
 pub(crate) fn room_not_found() -> ApiError {
@@ -34,7 +36,7 @@ pub(crate) fn is_not_found(error: &TwilioError) -> bool {
 }
 
 /// Whether a call failed in transit after it may have reached Twilio.
-pub(crate) fn maybe_sent(error: &TwilioError) -> bool {
+fn maybe_sent(error: &TwilioError) -> bool {
     matches!(
         error,
         TwilioError::Transport {
@@ -42,6 +44,15 @@ pub(crate) fn maybe_sent(error: &TwilioError) -> bool {
             ..
         }
     )
+}
+
+/// How an action ends when a Twilio call that changes something failed with no specific
+/// answer: one lost in transit may still have acted, which the audit trail must know.
+pub(crate) fn failed_change(error: TwilioError) -> Finish {
+    let (id, acted) = (request_id(&error), maybe_sent(&error));
+    Finish::failed(twilio_failure(error))
+        .maybe_acted(acted)
+        .request_id(id)
 }
 
 /// A Twilio failure the route has no specific answer for.

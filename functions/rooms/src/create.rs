@@ -20,7 +20,7 @@ use shared::store::owners::RoomOwner;
 use shared::twilio::rooms::{NewRoom, ROOM_EXISTS, Room};
 use tokio::time::Instant;
 
-use crate::answers::{is_not_found, maybe_sent, request_id, room_view, twilio_failure};
+use crate::answers::{failed_change, is_not_found, request_id, room_view, twilio_failure};
 use crate::trail::Finish;
 use crate::{LOCAL_BUDGET, State};
 
@@ -107,10 +107,7 @@ impl State {
                 Err(e) => e,
             };
             if error.code() != Some(ROOM_EXISTS) {
-                let (id, acted) = (request_id(&error), maybe_sent(&error));
-                return Finish::failed(twilio_failure(error))
-                    .maybe_acted(acted)
-                    .request_id(id);
+                return failed_change(error);
             }
             match self
                 .rooms

@@ -17,7 +17,8 @@ use shared::twilio::rooms::{ROOM_COMPLETED, Room, RoomStatus};
 use tokio::time::Instant;
 
 use crate::answers::{
-    is_not_found, participant_view, request_id, room_not_found, room_view, twilio_failure,
+    failed_change, is_not_found, participant_view, request_id, room_not_found, room_view,
+    twilio_failure,
 };
 use crate::trail::Finish;
 use crate::{LOCAL_BUDGET, State};
@@ -67,13 +68,7 @@ impl State {
             Err(e) if e.code() == Some(ROOM_COMPLETED) => {
                 Finish::failed(not_in_progress(RoomStatus::Completed)).request_id(request_id(&e))
             }
-            Err(e) => {
-                let id = request_id(&e);
-                let acted = crate::answers::maybe_sent(&e);
-                Finish::failed(twilio_failure(e))
-                    .maybe_acted(acted)
-                    .request_id(id)
-            }
+            Err(e) => failed_change(e),
         }
         .room(sid.as_str(), name.as_deref())
     }
@@ -104,13 +99,7 @@ impl State {
                 "no such participant in this room",
             ))
             .request_id(request_id(&e)),
-            Err(e) => {
-                let id = request_id(&e);
-                let acted = crate::answers::maybe_sent(&e);
-                Finish::failed(twilio_failure(e))
-                    .maybe_acted(acted)
-                    .request_id(id)
-            }
+            Err(e) => failed_change(e),
         }
         .room(room_sid.as_str(), name.as_deref())
     }

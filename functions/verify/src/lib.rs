@@ -30,7 +30,7 @@ use shared::secrets::{Secrets, TwilioCredentials};
 use shared::stepup::StepUpKey;
 use shared::store::ratelimit::{Hit, RateLimitStore, Window};
 use shared::twilio::TwilioClient;
-use shared::twilio::verify::{self, Channel, VerifyService};
+use shared::twilio::verify::{self, Channel, Verification, VerifyService};
 
 pub use destination::Destination;
 
@@ -84,15 +84,7 @@ impl State {
             )
             .await
             .map_err(|e| verify::api_error(&e))?;
-        tracing::info!(
-            tenant = %caller.tenant,
-            sub = %caller.sub,
-            channel = channel.as_str(),
-            to = %to.masked(),
-            verification_sid = verification.sid.as_deref().unwrap_or(""),
-            status = verification.status.as_str(),
-            "verification sent"
-        );
+        log_verification(&caller, channel, &to, &verification, "verification sent");
         Ok(json(
             StatusCode::ACCEPTED,
             &json!({
@@ -126,15 +118,7 @@ impl State {
             )
             .await
             .map_err(|e| verify::api_error(&e))?;
-        tracing::info!(
-            tenant = %caller.tenant,
-            sub = %caller.sub,
-            channel = channel.as_str(),
-            to = %to.masked(),
-            verification_sid = verification.sid.as_deref().unwrap_or(""),
-            status = verification.status.as_str(),
-            "verification checked"
-        );
+        log_verification(&caller, channel, &to, &verification, "verification checked");
         verify::check_outcome(&verification)?;
         let proof = StepUpKey::derive(&creds).issue(&caller, now_unix(), self.step_up_ttl_seconds);
         Ok(json(
@@ -212,6 +196,26 @@ fn required_str<'a>(body: &'a Value, field: &str) -> Result<&'a str, ApiError> {
             format!("{field} must be a string"),
         )),
     }
+}
+
+/// Logs what Twilio answered about the caller's verification: its SID and status, and the
+/// destination masked (never the code).
+fn log_verification(
+    caller: &Caller,
+    channel: Channel,
+    to: &Destination,
+    verification: &Verification,
+    message: &'static str,
+) {
+    tracing::info!(
+        tenant = %caller.tenant,
+        sub = %caller.sub,
+        channel = channel.as_str(),
+        to = %to.masked(),
+        verification_sid = verification.sid.as_deref().unwrap_or(""),
+        status = verification.status.as_str(),
+        message
+    );
 }
 
 #[async_trait]

@@ -15,7 +15,7 @@ use time::format_description::well_known::Rfc3339;
 use super::{DynamoTable, Item, PK, SK, TTL, get_n, get_s, n, s, sdk_error};
 use crate::store::StoreError;
 use crate::store::audit::{
-    AuditAction, AuditCursor, AuditEntry, AuditLog, AuditOutcome, AuditPage, MAX_PAGE, RETENTION,
+    AuditAction, AuditCursor, AuditEntry, AuditLog, AuditOutcome, AuditPage, RETENTION,
     check_settle,
 };
 
@@ -199,7 +199,7 @@ impl AuditLog for DynamoTable {
         limit: u32,
         after: Option<&AuditCursor>,
     ) -> Result<AuditPage, StoreError> {
-        let limit = limit.clamp(1, MAX_PAGE) as usize;
+        let limit = AuditPage::size(limit);
         let partition = pk(tenant, Some(room_sid));
         // The cursor carries a position only; the partition is always the caller's own.
         let start = after.map(|c| {
@@ -224,18 +224,15 @@ impl AuditLog for DynamoTable {
             .send()
             .await
             .map_err(sdk_error)?;
-        let mut entries = out
+        let fetched = out
             .items()
             .iter()
             .map(from_item)
             .collect::<Result<Vec<_>, _>>()?;
-        let more = entries.len() > limit || out.last_evaluated_key().is_some();
-        entries.truncate(limit);
-        let next = if more {
-            entries.last().map(AuditEntry::position)
-        } else {
-            None
-        };
-        Ok(AuditPage { entries, next })
+        Ok(AuditPage::from_fetched(
+            fetched,
+            limit,
+            out.last_evaluated_key().is_some(),
+        ))
     }
 }

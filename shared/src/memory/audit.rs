@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::MemoryStore;
 use crate::store::StoreError;
 use crate::store::audit::{
-    AuditCursor, AuditEntry, AuditLog, AuditOutcome, AuditPage, MAX_PAGE, check_settle,
+    AuditCursor, AuditEntry, AuditLog, AuditOutcome, AuditPage, check_settle,
 };
 
 /// Where an entry is filed: tenant, room SID (none: the tenant alone).
@@ -65,7 +65,7 @@ impl AuditLog for MemoryStore {
         limit: u32,
         after: Option<&AuditCursor>,
     ) -> Result<AuditPage, StoreError> {
-        let limit = limit.clamp(1, MAX_PAGE) as usize;
+        let limit = AuditPage::size(limit);
         let log = self.audit.lock().map_err(StoreError::new)?;
         let Some(partition) = log.get(&(tenant.to_string(), Some(room_sid.to_string()))) else {
             return Ok(AuditPage {
@@ -74,7 +74,7 @@ impl AuditLog for MemoryStore {
             });
         };
         let newest_first = partition.iter().rev().map(|(_, e)| e);
-        let mut entries: Vec<AuditEntry> = match after {
+        let fetched: Vec<AuditEntry> = match after {
             Some(c) => {
                 let start = (c.time_micros, c.id.clone());
                 newest_first
@@ -85,13 +85,6 @@ impl AuditLog for MemoryStore {
             }
             None => newest_first.take(limit + 1).cloned().collect(),
         };
-        let more = entries.len() > limit;
-        entries.truncate(limit);
-        let next = if more {
-            entries.last().map(AuditEntry::position)
-        } else {
-            None
-        };
-        Ok(AuditPage { entries, next })
+        Ok(AuditPage::from_fetched(fetched, limit, false))
     }
 }

@@ -18,11 +18,7 @@ impl RoomRecords for MemoryStore {
                 update.tenant.as_deref(),
             )
         });
-        record.unique_name.clone_from(&update.unique_name);
-        if update.tenant.is_some() {
-            record.tenant.clone_from(&update.tenant);
-        }
-        record.apply(&update.change);
+        record.merge(update);
         Ok(record.clone())
     }
 

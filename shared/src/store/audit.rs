@@ -223,6 +223,30 @@ pub struct AuditPage {
     pub next: Option<AuditCursor>,
 }
 
+impl AuditPage {
+    /// How many entries a page asked for with `limit` holds: 1 to [`MAX_PAGE`].
+    pub fn size(limit: u32) -> usize {
+        limit.clamp(1, MAX_PAGE) as usize
+    }
+
+    /// The page of `size` entries made of `fetched` (newest first): adapters fetch one more
+    /// than `size`, whose coming tells that there is a next page, so the last page is never
+    /// followed by an empty one. `beyond`: the store itself says it holds more.
+    pub fn from_fetched(mut fetched: Vec<AuditEntry>, size: usize, beyond: bool) -> Self {
+        let more = fetched.len() > size || beyond;
+        fetched.truncate(size);
+        let next = if more {
+            fetched.last().map(AuditEntry::position)
+        } else {
+            None
+        };
+        Self {
+            entries: fetched,
+            next,
+        }
+    }
+}
+
 /// The audit log.
 #[async_trait]
 pub trait AuditLog: Send + Sync {

@@ -62,6 +62,16 @@ impl RoomRecord {
         }
     }
 
+    /// Applies one callback's `update` as the stores do: the unique name as reported, the
+    /// tenant when the callback names one, and its change.
+    pub fn merge(&mut self, update: &RoomUpdate) {
+        self.unique_name.clone_from(&update.unique_name);
+        if update.tenant.is_some() {
+            self.tenant.clone_from(&update.tenant);
+        }
+        self.apply(&update.change);
+    }
+
     /// Applies `change` as the stores do: only ever adding to what is known.
     pub fn apply(&mut self, change: &RoomChange) {
         match change {
