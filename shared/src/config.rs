@@ -185,16 +185,6 @@ impl Config {
         })
     }
 
-    /// `TWILIO_MESSAGING_SERVICE_SID`, for the functions that cannot work without it.
-    pub fn require_messaging_service_sid(&self) -> Result<&str, ConfigError> {
-        self.messaging_service_sid.as_deref().ok_or_else(|| {
-            ConfigError::new(
-                "TWILIO_MESSAGING_SERVICE_SID",
-                "is required by this function",
-            )
-        })
-    }
-
     /// A URL under `PUBLIC_BASE_URL`, for status callbacks (`path` starts with `/`).
     pub fn public_url(&self, path: &str) -> Result<String, ConfigError> {
         let base = self.require_public_base_url()?;

@@ -55,11 +55,6 @@ impl TwilioError {
             _ => None,
         }
     }
-
-    /// Whether Twilio asked us to come back later (429, or 503).
-    pub fn is_throttle_or_unavailable(&self) -> bool {
-        matches!(self.status(), Some(429 | 503))
-    }
 }
 
 /// Twilio's error body.
