@@ -4,12 +4,49 @@
 //! tenant is checked against the same alphabet as room ids, because it becomes the first part of
 //! every room name and identity (`{tenant}:…`) and so must not contain `:`.
 
+use std::fmt;
+
 use lambda_http::{Request, RequestExt};
 
 use crate::error::ApiError;
+use crate::names::{E164, is_name_part};
 
-/// The authenticated caller.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The `phone_number` claim, parsed once here.
+#[derive(Clone, PartialEq, Eq)]
+pub enum PhoneClaim {
+    /// A valid E.164 number.
+    Valid(E164),
+    /// A claim that is not E.164 (kept apart from a missing one: the answer differs).
+    Invalid,
+}
+
+impl PhoneClaim {
+    /// Parses the claim's text.
+    pub fn parse(raw: &str) -> Self {
+        E164::parse(raw, "phone_number").map_or(Self::Invalid, Self::Valid)
+    }
+
+    /// The number, when the claim is valid.
+    pub fn valid(&self) -> Option<&E164> {
+        match self {
+            Self::Valid(number) => Some(number),
+            Self::Invalid => None,
+        }
+    }
+}
+
+impl fmt::Debug for PhoneClaim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Valid(number) => write!(f, "{number:?}"),
+            Self::Invalid => f.write_str("Invalid"),
+        }
+    }
+}
+
+/// The authenticated caller. Its `Debug` hides the email address (the number's own `Debug`
+/// masks it), so a `?caller` in a log line leaks neither.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Caller {
     /// The tenant claim's value.
     pub tenant: String,
@@ -17,8 +54,8 @@ pub struct Caller {
     pub sub: String,
     /// Scopes: the authorizer's `scopes`, else the space-separated `scope` claim.
     pub scopes: Vec<String>,
-    /// The `phone_number` claim, if any (not yet checked as E.164).
-    pub phone_number: Option<String>,
+    /// The `phone_number` claim, if any, parsed as E.164.
+    pub phone_number: Option<PhoneClaim>,
     /// The `email` claim, if any.
     pub email: Option<String>,
 }
@@ -73,7 +110,7 @@ impl Caller {
             tenant,
             sub,
             scopes,
-            phone_number: claim("phone_number"),
+            phone_number: claim("phone_number").map(|raw| PhoneClaim::parse(&raw)),
             email: claim("email"),
         })
     }
@@ -84,12 +121,16 @@ impl Caller {
     }
 }
 
-/// Whether `s` matches `[A-Za-z0-9_-]{1,64}`: the alphabet of tenants, room types and ids, and
-/// device ids.
-pub fn is_name_part(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+impl fmt::Debug for Caller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Caller")
+            .field("tenant", &self.tenant)
+            .field("sub", &self.sub)
+            .field("scopes", &self.scopes)
+            .field("phone_number", &self.phone_number)
+            .field("email", &self.email.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 #[cfg(test)]
@@ -132,8 +173,15 @@ mod tests {
         assert_eq!(caller.sub, "u1");
         assert!(caller.has_scope("video:admin"));
         assert!(!caller.has_scope("video"));
-        assert_eq!(caller.phone_number.as_deref(), Some("+14155550100"));
+        let number = caller.phone_number.as_ref().and_then(PhoneClaim::valid);
+        assert_eq!(number.map(E164::as_str), Some("+14155550100"));
         assert_eq!(caller.email, None);
+        let odd = request(
+            serde_json::json!({"sub": "u1", "tenant": "acme", "phone_number": "0044 20 7946"}),
+            None,
+        );
+        let odd = Caller::from_request(&odd, "tenant").unwrap();
+        assert_eq!(odd.phone_number, Some(PhoneClaim::Invalid));
     }
 
     #[test]
@@ -157,6 +205,18 @@ mod tests {
             let err = Caller::from_request(&request(claims, None), "tenant").unwrap_err();
             assert_eq!(err.status(), 401);
         }
+    }
+
+    #[test]
+    fn debug_output_hides_the_phone_number_and_email() {
+        let req = request(
+            serde_json::json!({"sub": "u1", "tenant": "acme", "phone_number": "+14155550100", "email": "alice@example.com"}),
+            None,
+        );
+        let shown = format!("{:?}", Caller::from_request(&req, "tenant").unwrap());
+        assert!(!shown.contains("4155550100"), "{shown}");
+        assert!(!shown.contains("alice"), "{shown}");
+        assert!(shown.contains("acme"), "{shown}");
     }
 
     #[test]

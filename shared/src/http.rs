@@ -1,7 +1,4 @@
-//! HTTP plumbing shared by the HTTP functions: JSON responses, JSON bodies, route keys, and the
-//! remaining time of the invocation.
-
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+//! HTTP plumbing shared by the HTTP functions: JSON responses, JSON bodies and route keys.
 
 use async_trait::async_trait;
 
@@ -44,7 +41,9 @@ pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
     result.unwrap_or_else(ApiError::into_response)
 }
 
-/// Parses a JSON body into `T`; a missing, malformed or mistyped body is a 400.
+/// Parses a JSON body into `T` (a typed request struct); a missing, malformed or mistyped body
+/// is a 400 whose message names the field at fault (`room.id is required`,
+/// `device_id: invalid type: integer, expected a string`).
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes: &[u8] = req.body().as_ref();
     if bytes.is_empty() {
@@ -53,12 +52,59 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             "a JSON body is required",
         ));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::bad_request(
-            "invalid_body",
-            format!("the body is not valid JSON for this route: {e}"),
-        )
-    })
+    let not_json = || ApiError::bad_request("invalid_body", "the body is not valid JSON");
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => field_error(&path, &inner.to_string()),
+            // serde_json calls some wrong values "syntax" (a number where an enum's name
+            // belongs): at a field, the field is at fault.
+            serde_json::error::Category::Syntax if path != "." => ApiError::bad_request(
+                "invalid_field",
+                format!("{path} has a value of the wrong kind"),
+            ),
+            _ => not_json(),
+        }
+    })?;
+    // Trailing text after the value is not JSON either.
+    de.end().map_err(|_| not_json())?;
+    Ok(value)
+}
+
+/// A 400 for a field that serde refused, named by its whole path.
+fn field_error(path: &str, serde_message: &str) -> ApiError {
+    // serde_json adds where in the text it stopped; the field's path says it better.
+    let message = serde_message
+        .split(" at line ")
+        .next()
+        .unwrap_or(serde_message);
+    let join = |field: &str| match path {
+        "." | "" => field.to_string(),
+        _ => format!("{path}.{field}"),
+    };
+    let quoted = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(join)
+    };
+    if let Some(field) = quoted("missing field `") {
+        return ApiError::bad_request("missing_field", format!("{field} is required"));
+    }
+    if message.starts_with("unknown field `") {
+        // Here the path already ends at the unknown field.
+        return ApiError::bad_request(
+            "unknown_field",
+            format!("{path} is not a field of this body"),
+        );
+    }
+    let at = match path {
+        "." | "" => "the body",
+        _ => path,
+    };
+    ApiError::bad_request("invalid_field", format!("{at}: {message}"))
 }
 
 /// The route as API Gateway names it (`"POST /verify/start"`), from the request context, so a
@@ -100,25 +146,88 @@ pub fn no_route(req: &Request) -> ApiError {
     ApiError::not_found("no_route", format!("no route for {}", route_key(req)))
 }
 
-/// How long a claim on a side effect may stay in progress: until the invocation's deadline when
-/// running in Lambda, else `fallback` from now (local API, tests).
-pub fn invocation_deadline(req: &Request, fallback: Duration) -> SystemTime {
-    req.lambda_context_ref()
-        .map(|ctx| ctx.deadline)
-        .filter(|ms| *ms > 0)
-        .map(|ms| UNIX_EPOCH + Duration::from_millis(ms))
-        .unwrap_or_else(|| SystemTime::now() + fallback)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
 
-/// Time kept back from the invocation's deadline to write state and answer.
-const ANSWER_MARGIN: Duration = Duration::from_millis(500);
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct TokenLike {
+        room: Room,
+        #[serde(default)]
+        device_id: Option<String>,
+    }
 
-/// The instant by which outbound calls (Twilio) must be done: the invocation's deadline less a
-/// margin to answer, or `fallback` from now outside Lambda.
-pub fn call_deadline(req: &Request, fallback: Duration) -> tokio::time::Instant {
-    let remaining = invocation_deadline(req, fallback)
-        .duration_since(SystemTime::now())
-        .unwrap_or_default()
-        .saturating_sub(ANSWER_MARGIN);
-    tokio::time::Instant::now() + remaining
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "an object with type and id")]
+    #[allow(dead_code)]
+    struct Room {
+        #[serde(rename = "type")]
+        kind: String,
+        id: String,
+    }
+
+    fn parse(body: &str) -> Result<TokenLike, ApiError> {
+        let req: Request = http::Request::new(Body::from(body.to_string()));
+        json_body(&req)
+    }
+
+    fn message(body: &str) -> (String, String) {
+        let e = parse(body).unwrap_err();
+        assert_eq!(e.status(), 400, "{body}");
+        let r = e.into_response();
+        let v: serde_json::Value = serde_json::from_slice(r.body().as_ref()).unwrap();
+        (
+            v["error"]["code"].as_str().unwrap().to_string(),
+            v["error"]["message"].as_str().unwrap().to_string(),
+        )
+    }
+
+    #[test]
+    fn a_bad_field_is_named_by_its_whole_path() {
+        assert_eq!(
+            message(r#"{"room":{"type":"class"}}"#),
+            ("missing_field".into(), "room.id is required".into())
+        );
+        assert_eq!(
+            message("{}"),
+            ("missing_field".into(), "room is required".into())
+        );
+        let (code, text) = message(r#"{"room":{"type":"class","id":7}}"#);
+        assert_eq!(code, "invalid_field");
+        assert!(
+            text.starts_with("room.id: invalid type: integer `7`"),
+            "{text}"
+        );
+        assert!(!text.contains("line"), "{text}");
+        assert_eq!(
+            message(r#"{"room":{"type":"a","id":"b"},"device_id":[1]}"#).0,
+            "invalid_field"
+        );
+        let (code, text) = message(r#"{"room":"acme:class:1"}"#);
+        assert_eq!(code, "invalid_field");
+        assert!(text.contains("an object with type and id"), "{text}");
+        assert_eq!(
+            message(r#"{"room":{"type":"a","id":"b"},"to":"+1"}"#),
+            (
+                "unknown_field".into(),
+                "to is not a field of this body".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_a_400() {
+        for body in [
+            "",
+            "room=1",
+            "{\"room\":",
+            "{\"room\":{\"type\":\"a\",\"id\":\"b\"}} trailing",
+        ] {
+            assert_eq!(message(body).0, "invalid_body", "{body}");
+        }
+        assert!(parse(r#"{"room":{"type":"a","id":"b"}}"#).is_ok());
+    }
 }

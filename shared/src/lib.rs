@@ -5,6 +5,7 @@ pub mod aws;
 pub mod caller;
 pub mod clock;
 pub mod config;
+pub mod deadline;
 pub mod dynamo;
 pub mod error;
 pub mod http;

@@ -18,7 +18,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use crate::config::is_sid;
+use crate::names::is_sid;
 
 /// The API key that signs tokens and calls Twilio's REST API.
 #[derive(Clone, Debug, Deserialize)]

@@ -9,25 +9,27 @@ use tracing_subscriber::fmt::MakeWriter;
 
 /// Installs the JSON subscriber on stdout. Call once, first thing in `main`.
 pub fn init() {
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter())
-        .with_current_span(true)
-        .with_span_list(false)
-        .flatten_event(true)
-        .with_target(false)
-        .with_ansi(false)
-        .try_init();
+    let _ = tracing::subscriber::set_global_default(json_lines(filter(), std::io::stdout));
 }
 
-/// The subscriber [`init`] installs, writing to `writer`: for tests that read log lines.
+/// The subscriber [`init`] installs, at level info, writing to `writer`: for tests that read
+/// log lines.
 pub fn subscriber<W>(writer: W) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    json_lines(EnvFilter::new("info"), writer)
+}
+
+/// The one log format: a JSON object per line, the fields flattened, the current span (which
+/// carries the Lambda request id) beside them.
+fn json_lines<W>(filter: EnvFilter, writer: W) -> impl tracing::Subscriber + Send + Sync
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(EnvFilter::new("info"))
+        .with_env_filter(filter)
         .with_current_span(true)
         .with_span_list(false)
         .flatten_event(true)

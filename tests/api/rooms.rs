@@ -25,7 +25,7 @@ struct App {
 async fn app(extra: &[(&str, &str)]) -> App {
     let twilio = MockServer::start().await;
     let config = config_with_twilio(&twilio.uri(), extra);
-    let state = rooms::State::new(&config, &backends(&config).await).unwrap();
+    let state = rooms::State::new(&config, &backends().await).unwrap();
     App { state, twilio }
 }
 
@@ -922,7 +922,7 @@ async fn a_bad_cursor_or_limit_is_a_400_and_a_cursor_never_crosses_tenants() {
 async fn nothing_is_done_when_the_audit_log_cannot_be_written() {
     let twilio = MockServer::start().await;
     let config = config_with_twilio(&twilio.uri(), &[("TABLE_NAME", "no-such-table")]);
-    let mut backends = backends(&config).await;
+    let mut backends = backends().await;
     backends.store = Arc::new(shared::dynamo::DynamoTable::new(
         aws_sdk_dynamodb::Client::new(integration_tests::sdk().await),
         "no-such-table",

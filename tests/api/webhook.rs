@@ -16,7 +16,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn state(twilio: &MockServer) -> webhook::State {
     let config = config_with_twilio(&twilio.uri(), &[]);
-    webhook::State::new(&config, &backends(&config).await)
+    webhook::State::new(&config, &backends().await)
 }
 
 fn no_compositions() -> ResponseTemplate {

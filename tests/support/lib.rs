@@ -97,7 +97,7 @@ pub fn config_with_twilio(twilio: &str, extra: &[(&str, &str)]) -> Config {
 }
 
 /// Back ends for tests: DynamoDB on moto, and the test credentials as environment secrets.
-pub async fn backends(config: &Config) -> Backends {
+pub async fn backends() -> Backends {
     let store = Arc::new(dynamo().await);
     let secrets = Arc::new(SecretStore::new(
         None,
@@ -106,7 +106,6 @@ pub async fn backends(config: &Config) -> Backends {
         Duration::from_secs(300),
         test_secret_env,
     ));
-    let _ = config;
     Backends { store, secrets }
 }
 

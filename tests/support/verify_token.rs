@@ -71,13 +71,13 @@ pub fn without_step_up(mut event: Value) -> Value {
 /// The verify function on moto and the wiremock Twilio at `twilio`.
 pub async fn verify_state(twilio: &str, extra: &[(&str, &str)]) -> verify::State {
     let config = config_with_twilio(twilio, extra);
-    verify::State::new(&config, &backends(&config).await).expect("verify state")
+    verify::State::new(&config, &backends().await).expect("verify state")
 }
 
 /// The token function with the test credentials.
 pub async fn token_state(extra: &[(&str, &str)]) -> token::State {
     let config = config(extra);
-    token::State::new(&config, &backends(&config).await)
+    token::State::new(&config, &backends().await)
 }
 
 /// A Verify v2 call as Twilio's helper library sends it: the path under the test service,

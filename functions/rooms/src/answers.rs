@@ -1,7 +1,6 @@
 //! What the admin routes answer: the room and participant views, the one "no such room" answer,
-//! and Twilio's failures mapped to our error shape (their detail is logged, never sent).
+//! and how an action ends when its Twilio call fails.
 
-use http::StatusCode;
 use serde_json::{Value, json};
 use shared::error::ApiError;
 use shared::names::RoomName;
@@ -30,72 +29,11 @@ pub(crate) fn participant_view(participant: &Participant) -> Value {
     serde_json::to_value(participant).unwrap_or_else(|_| json!({}))
 }
 
-/// Whether Twilio said "not found".
-pub(crate) fn is_not_found(error: &TwilioError) -> bool {
-    error.status() == Some(404) || error.code() == Some(shared::twilio::rooms::NOT_FOUND)
-}
-
-/// Whether a call failed in transit after it may have reached Twilio.
-fn maybe_sent(error: &TwilioError) -> bool {
-    matches!(
-        error,
-        TwilioError::Transport {
-            maybe_sent: true,
-            ..
-        }
-    )
-}
-
-/// How an action ends when a Twilio call that changes something failed with no specific
-/// answer: one lost in transit may still have acted, which the audit trail must know.
-pub(crate) fn failed_change(error: TwilioError) -> Finish {
-    let (id, acted) = (request_id(&error), maybe_sent(&error));
-    Finish::failed(twilio_failure(error))
-        .maybe_acted(acted)
-        .request_id(id)
-}
-
-/// A Twilio failure the route has no specific answer for.
-pub(crate) fn twilio_failure(error: TwilioError) -> ApiError {
-    match &error {
-        TwilioError::Api { status, .. } if *status == 429 || *status >= 500 => {
-            let retry = error_retry_after(&error);
-            let e = ApiError::unavailable(&error);
-            match retry {
-                Some(s) => e.with_retry_after(s),
-                None => e,
-            }
-        }
-        // Our credentials refused: an operator's problem, not the caller's.
-        TwilioError::Api {
-            status: 401 | 403, ..
-        } => ApiError::internal(&error),
-        TwilioError::Api { .. } => {
-            tracing::error!(error = %error, "twilio refused the request");
-            ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "twilio_rejected",
-                "Twilio refused the request",
-            )
-        }
-        TwilioError::Transport { .. } | TwilioError::Credentials(_) => {
-            ApiError::unavailable(&error)
-        }
-        TwilioError::Decode(_) => ApiError::internal(&error),
-    }
-}
-
-fn error_retry_after(error: &TwilioError) -> Option<u64> {
-    match error {
-        TwilioError::Api { retry_after, .. } => *retry_after,
-        _ => None,
-    }
-}
-
-/// The `Twilio-Request-Id` of a failed call, when Twilio answered.
-pub(crate) fn request_id(error: &TwilioError) -> Option<String> {
-    match error {
-        TwilioError::Api { request_id, .. } => request_id.clone(),
-        _ => None,
-    }
+/// How an action ends when a Twilio call failed with no answer special to the route: the
+/// crate's one mapping, and for a call that changes something, whether it may still have acted
+/// (lost in transit after it was sent), which the audit trail must know.
+pub(crate) fn failed_call(error: &TwilioError, changes: bool) -> Finish {
+    Finish::failed(ApiError::from(error))
+        .maybe_acted(changes && error.maybe_sent())
+        .request_id(error.request_id())
 }

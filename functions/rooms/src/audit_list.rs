@@ -7,7 +7,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Value, json};
 use shared::error::ApiError;
 use shared::http::json;
-use shared::names::Sid;
+use shared::names::RoomSid;
 use shared::store::audit::{AuditAction, AuditCursor, AuditEntry, AuditOutcome, MAX_PAGE};
 use time::format_description::well_known::Rfc3339;
 
@@ -26,13 +26,13 @@ impl State {
                 .map(str::to_string)
         };
         let room_sid = match query("room_sid") {
-            Some(sid) => Sid::parse(&sid, "RM", "room_sid"),
+            Some(sid) => RoomSid::parse(&sid, "room_sid"),
             None => Err(ApiError::bad_request(
                 "missing_room_sid",
                 "the room_sid query parameter is required",
             )),
         };
-        entry.room_sid = room_sid.as_ref().ok().map(Sid::to_string);
+        entry.room_sid = room_sid.as_ref().ok().map(RoomSid::to_string);
         self.admin(&caller, &entry).await?;
         let room_sid = room_sid?;
         let limit = match query("limit") {

@@ -11,18 +11,19 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::Value;
-use shared::caller::Caller;
+use shared::caller::{Caller, PhoneClaim};
+use shared::deadline::Deadline;
 use shared::error::ApiError;
-use shared::http::{call_deadline, json, json_body};
+use shared::http::{json, json_body};
 use shared::names::{E164, RoomName};
 use shared::store::audit::AuditAction;
 use shared::store::owners::RoomOwner;
 use shared::twilio::rooms::{NewRoom, ROOM_EXISTS, Room};
 use tokio::time::Instant;
 
-use crate::answers::{failed_change, is_not_found, request_id, room_view, twilio_failure};
+use crate::State;
+use crate::answers::{failed_call, room_view};
 use crate::trail::Finish;
-use crate::{LOCAL_BUDGET, State};
 
 /// The body.
 #[derive(Deserialize)]
@@ -56,7 +57,7 @@ impl State {
         self.admin(&caller, &entry).await?;
         let body = body?;
         let pending = self.begin(entry).await?;
-        let deadline = call_deadline(req, LOCAL_BUDGET);
+        let deadline = Deadline::of(req).calls_by();
         let finish = self.create_room(&caller, &body, deadline).await;
         self.finish(pending, finish).await
     }
@@ -107,7 +108,7 @@ impl State {
                 Err(e) => e,
             };
             if error.code() != Some(ROOM_EXISTS) {
-                return failed_change(error);
+                return failed_call(&error, true);
             }
             match self
                 .rooms
@@ -121,10 +122,9 @@ impl State {
                         .request_id(reply.request_id);
                 }
                 // It ended between Twilio's 53113 and our fetch: create it again.
-                Err(e) if is_not_found(&e) => continue,
+                Err(e) if e.is_not_found() => continue,
                 Err(e) => {
-                    let id = request_id(&e);
-                    return Finish::failed(twilio_failure(e)).request_id(id);
+                    return failed_call(&e, false);
                 }
             }
         }
@@ -170,10 +170,9 @@ impl State {
 /// The caller's phone claim, when it is a valid E.164 number; the recording notification can
 /// only go to such a number.
 fn phone(caller: &Caller) -> Option<E164> {
-    let claim = caller.phone_number.as_deref()?;
-    match E164::parse(claim, "phone_number") {
-        Ok(number) => Some(number),
-        Err(_) => {
+    match caller.phone_number.as_ref()? {
+        PhoneClaim::Valid(number) => Some(number.clone()),
+        PhoneClaim::Invalid => {
             tracing::warn!(
                 "the admin's phone_number claim is not E.164; the room's owner has no number for notifications"
             );

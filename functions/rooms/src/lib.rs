@@ -9,7 +9,6 @@ mod moderate;
 mod trail;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use lambda_http::{Body, Request, Response};
@@ -21,13 +20,8 @@ use shared::http::{Handler, no_route, respond, route_key};
 use shared::secrets::Secrets;
 use shared::store::audit::{AuditAction, AuditEntry, AuditLog};
 use shared::store::owners::RoomOwners;
-use shared::twilio::TwilioClient;
 use shared::twilio::rooms::Rooms;
-
-/// How long one attempt of a Twilio call may take.
-const TWILIO_TIMEOUT: Duration = Duration::from_secs(5);
-/// The time budget of a request outside Lambda (local API, tests), where no deadline is given.
-const LOCAL_BUDGET: Duration = Duration::from_secs(10);
+use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 
 /// The rooms function: configuration and clients, built once at cold start.
 pub struct State {
@@ -52,7 +46,7 @@ impl State {
             max_participants: config.video_max_participants,
             status_callback: config.public_url("/twilio/room-status")?,
             rooms: Rooms::new(
-                TwilioClient::new(TWILIO_TIMEOUT),
+                TwilioClient::new(ATTEMPT_TIMEOUT),
                 config.video_base_url.clone(),
             ),
             secrets: backends.secrets.clone(),

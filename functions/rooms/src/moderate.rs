@@ -8,31 +8,29 @@
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::caller::Caller;
+use shared::deadline::Deadline;
 use shared::error::ApiError;
-use shared::http::{call_deadline, json, path_param};
-use shared::names::{RoomName, Sid};
+use shared::http::{json, path_param};
+use shared::names::{ParticipantSid, RoomName, RoomSid};
 use shared::secrets::TwilioCredentials;
 use shared::store::audit::AuditAction;
 use shared::twilio::rooms::{ROOM_COMPLETED, Room, RoomStatus};
 use tokio::time::Instant;
 
-use crate::answers::{
-    failed_change, is_not_found, participant_view, request_id, room_not_found, room_view,
-    twilio_failure,
-};
+use crate::State;
+use crate::answers::{failed_call, participant_view, room_not_found, room_view};
 use crate::trail::Finish;
-use crate::{LOCAL_BUDGET, State};
 
 impl State {
     /// POST /admin/rooms/{room_sid}/complete.
     pub(crate) async fn complete(&self, req: &Request) -> Result<Response<Body>, ApiError> {
         let (caller, mut entry) = self.caller(req, AuditAction::CompleteRoom)?;
-        let room_sid = path_param(req, "room_sid").and_then(|s| Sid::parse(&s, "RM", "room_sid"));
-        entry.room_sid = room_sid.as_ref().ok().map(Sid::to_string);
+        let room_sid = path_param(req, "room_sid").and_then(|s| RoomSid::parse(&s, "room_sid"));
+        entry.room_sid = room_sid.as_ref().ok().map(RoomSid::to_string);
         self.admin(&caller, &entry).await?;
         let room_sid = room_sid?;
         let pending = self.begin(entry).await?;
-        let deadline = call_deadline(req, LOCAL_BUDGET);
+        let deadline = Deadline::of(req).calls_by();
         let finish = self.complete_room(&caller, &room_sid, deadline).await;
         self.finish(pending, finish).await
     }
@@ -40,22 +38,22 @@ impl State {
     /// POST /admin/rooms/{room_sid}/participants/{participant_sid}/disconnect.
     pub(crate) async fn disconnect(&self, req: &Request) -> Result<Response<Body>, ApiError> {
         let (caller, mut entry) = self.caller(req, AuditAction::DisconnectParticipant)?;
-        let room_sid = path_param(req, "room_sid").and_then(|s| Sid::parse(&s, "RM", "room_sid"));
+        let room_sid = path_param(req, "room_sid").and_then(|s| RoomSid::parse(&s, "room_sid"));
         let participant_sid = path_param(req, "participant_sid")
-            .and_then(|s| Sid::parse(&s, "PA", "participant_sid"));
-        entry.room_sid = room_sid.as_ref().ok().map(Sid::to_string);
-        entry.participant_sid = participant_sid.as_ref().ok().map(Sid::to_string);
+            .and_then(|s| ParticipantSid::parse(&s, "participant_sid"));
+        entry.room_sid = room_sid.as_ref().ok().map(RoomSid::to_string);
+        entry.participant_sid = participant_sid.as_ref().ok().map(ParticipantSid::to_string);
         self.admin(&caller, &entry).await?;
         let (room_sid, participant_sid) = (room_sid?, participant_sid?);
         let pending = self.begin(entry).await?;
-        let deadline = call_deadline(req, LOCAL_BUDGET);
+        let deadline = Deadline::of(req).calls_by();
         let finish = self
             .disconnect_participant(&caller, &room_sid, &participant_sid, deadline)
             .await;
         self.finish(pending, finish).await
     }
 
-    async fn complete_room(&self, caller: &Caller, sid: &Sid, deadline: Instant) -> Finish {
+    async fn complete_room(&self, caller: &Caller, sid: &RoomSid, deadline: Instant) -> Finish {
         let (creds, room) = match self.own_room(caller, sid, deadline).await {
             Ok(found) => found,
             Err(finish) => return finish,
@@ -66,9 +64,9 @@ impl State {
                 .request_id(reply.request_id),
             // Ended between our fetch and the update.
             Err(e) if e.code() == Some(ROOM_COMPLETED) => {
-                Finish::failed(not_in_progress(RoomStatus::Completed)).request_id(request_id(&e))
+                Finish::failed(not_in_progress(RoomStatus::Completed)).request_id(e.request_id())
             }
-            Err(e) => failed_change(e),
+            Err(e) => failed_call(&e, true),
         }
         .room(sid.as_str(), name.as_deref())
     }
@@ -76,8 +74,8 @@ impl State {
     async fn disconnect_participant(
         &self,
         caller: &Caller,
-        room_sid: &Sid,
-        participant_sid: &Sid,
+        room_sid: &RoomSid,
+        participant_sid: &ParticipantSid,
         deadline: Instant,
     ) -> Finish {
         let (creds, room) = match self.own_room(caller, room_sid, deadline).await {
@@ -94,12 +92,12 @@ impl State {
                 Finish::allowed(json(StatusCode::OK, &participant_view(&reply.value)), true)
                     .request_id(reply.request_id)
             }
-            Err(e) if is_not_found(&e) => Finish::failed(ApiError::not_found(
+            Err(e) if e.is_not_found() => Finish::failed(ApiError::not_found(
                 "participant_not_found",
                 "no such participant in this room",
             ))
-            .request_id(request_id(&e)),
-            Err(e) => failed_change(e),
+            .request_id(e.request_id()),
+            Err(e) => failed_call(&e, true),
         }
         .room(room_sid.as_str(), name.as_deref())
     }
@@ -109,7 +107,7 @@ impl State {
     async fn own_room(
         &self,
         caller: &Caller,
-        sid: &Sid,
+        sid: &RoomSid,
         deadline: Instant,
     ) -> Result<(std::sync::Arc<TwilioCredentials>, Room), Finish> {
         let creds = self
@@ -119,12 +117,11 @@ impl State {
             .map_err(|e| Finish::failed(ApiError::unavailable(e)))?;
         let reply = match self.rooms.fetch(&creds, sid, deadline).await {
             Ok(reply) => reply,
-            Err(e) if is_not_found(&e) => {
-                return Err(Finish::denied(room_not_found()).request_id(request_id(&e)));
+            Err(e) if e.is_not_found() => {
+                return Err(Finish::denied(room_not_found()).request_id(e.request_id()));
             }
             Err(e) => {
-                let id = request_id(&e);
-                return Err(Finish::failed(twilio_failure(e)).request_id(id));
+                return Err(failed_call(&e, false));
             }
         };
         let room = reply.value;

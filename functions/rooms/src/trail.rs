@@ -66,9 +66,9 @@ impl Finish {
     }
 
     /// The `Twilio-Request-Id` of the call that decided the outcome.
-    pub(crate) fn request_id(mut self, id: Option<String>) -> Self {
-        if id.is_some() {
-            self.twilio_request_id = id;
+    pub(crate) fn request_id(mut self, id: Option<impl Into<String>>) -> Self {
+        if let Some(id) = id {
+            self.twilio_request_id = Some(id.into());
         }
         self
     }

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::{Map, Value, json};
+use serde::Deserialize;
+use serde_json::json;
 use shared::aws::Backends;
 use shared::caller::Caller;
 use shared::clock::{now_unix, rfc3339};
@@ -29,10 +30,38 @@ pub struct State {
     secrets: Arc<dyn Secrets>,
 }
 
+/// `{"room":{"type","id"},"device_id"?}`: a closed contract.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenBody {
+    room: RoomRef,
+    #[serde(default)]
+    device_id: Option<String>,
+}
+
+/// `{"type","id"}` of a room of the caller's tenant.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an object with type and id")]
+struct RoomRef {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+}
+
 /// What the body asks for, checked.
 struct TokenRequest {
     room: RoomName,
     identity: Identity,
+}
+
+impl TokenRequest {
+    /// The body's names checked for the caller: each fault a 400 naming its field.
+    fn parse(body: TokenBody, caller: &Caller) -> Result<Self, ApiError> {
+        Ok(Self {
+            room: RoomName::for_caller(caller, &body.room.kind, &body.room.id, "room")?,
+            identity: Identity::for_caller(caller, body.device_id.as_deref())?,
+        })
+    }
 }
 
 impl State {
@@ -50,14 +79,25 @@ impl State {
         }
     }
 
+    /// The caller, the proof and the body, read off the request; then the token.
     async fn token(&self, req: &Request) -> Result<Response<Body>, ApiError> {
         let caller = Caller::from_request(req, &self.tenant_claim)?;
         // A missing proof is a 401 before anything else is fetched or parsed.
         let proof = stepup::present(req)?;
+        let body = json_body::<TokenBody>(req);
+        self.mint(caller, proof, body).await
+    }
+
+    async fn mint(
+        &self,
+        caller: Caller,
+        proof: &str,
+        body: Result<TokenBody, ApiError>,
+    ) -> Result<Response<Body>, ApiError> {
         let creds = self.secrets.twilio().await.map_err(ApiError::unavailable)?;
         let now = now_unix();
         StepUpKey::derive(&creds).check(proof, &caller, now)?;
-        let wanted = parse_body(req, &caller)?;
+        let wanted = TokenRequest::parse(body?, &caller)?;
         let token = access_token::mint(
             &creds,
             Grants {
@@ -85,55 +125,6 @@ impl State {
                 "expires_at": rfc3339(token.expires_at),
             }),
         ))
-    }
-}
-
-/// `{"room":{"type","id"},"device_id"?}`: every fault is a 400 naming its field.
-fn parse_body(req: &Request, caller: &Caller) -> Result<TokenRequest, ApiError> {
-    let body: Value = json_body(req)?;
-    let body = body
-        .as_object()
-        .ok_or_else(|| ApiError::bad_request("invalid_body", "the body must be a JSON object"))?;
-    let room = match body.get("room") {
-        Some(Value::Object(room)) => room,
-        None | Some(Value::Null) => {
-            return Err(ApiError::bad_request("invalid_room", "room is required"));
-        }
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "invalid_room",
-                "room must be an object with type and id",
-            ));
-        }
-    };
-    let kind = room_part(room, "type")?;
-    let id = room_part(room, "id")?;
-    let room = RoomName::for_caller(caller, kind, id, "room")?;
-    let device_id = match body.get("device_id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(d)) => Some(d.as_str()),
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "invalid_device_id",
-                "device_id must be a string",
-            ));
-        }
-    };
-    let identity = Identity::for_caller(caller, device_id)?;
-    Ok(TokenRequest { room, identity })
-}
-
-fn room_part<'a>(room: &'a Map<String, Value>, name: &str) -> Result<&'a str, ApiError> {
-    match room.get(name) {
-        Some(Value::String(s)) => Ok(s),
-        None | Some(Value::Null) => Err(ApiError::bad_request(
-            "invalid_room",
-            format!("room.{name} is required"),
-        )),
-        Some(_) => Err(ApiError::bad_request(
-            "invalid_room",
-            format!("room.{name} must be a string matching [A-Za-z0-9_-]{{1,64}}"),
-        )),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use sha2::{Digest, Sha256};
-use shared::caller::Caller;
+use shared::caller::{Caller, PhoneClaim};
 use shared::error::ApiError;
 use shared::names::E164;
 use shared::twilio::verify::Channel;
@@ -26,16 +26,20 @@ impl Destination {
     /// not a valid number or address, gets a 400 saying which claim.
     pub fn for_caller(caller: &Caller, channel: Channel) -> Result<Self, ApiError> {
         if channel.is_phone() {
-            let number = caller.phone_number.as_deref().ok_or_else(|| {
-                ApiError::bad_request(
+            match &caller.phone_number {
+                None => Err(ApiError::bad_request(
                     "missing_claim",
                     format!(
                         "the token has no phone_number claim, which the {} channel sends to",
                         channel.as_str()
                     ),
-                )
-            })?;
-            E164::parse(number, "the phone_number claim").map(Self::Phone)
+                )),
+                Some(PhoneClaim::Invalid) => Err(ApiError::bad_request(
+                    "invalid_phone_number",
+                    "the phone_number claim must be an E.164 number (+ and up to 15 digits)",
+                )),
+                Some(PhoneClaim::Valid(number)) => Ok(Self::Phone(number.clone())),
+            }
         } else {
             let email = caller.email.as_deref().ok_or_else(|| {
                 ApiError::bad_request(
@@ -117,7 +121,7 @@ mod tests {
             tenant: "acme".into(),
             sub: "u1".into(),
             scopes: vec![],
-            phone_number: phone.map(str::to_string),
+            phone_number: phone.map(PhoneClaim::parse),
             email: email.map(str::to_string),
         }
     }

@@ -11,33 +11,44 @@
 //!   duplicates are bounded rather than suppressed (a user who did not receive a code must be able
 //!   to ask again).
 
+mod answers;
 mod destination;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::json;
 use shared::aws::Backends;
 use shared::caller::Caller;
 use shared::clock::{now_unix, rfc3339};
 use shared::config::{Config, ConfigError, VerifyLimits};
+use shared::deadline::Deadline;
 use shared::error::ApiError;
-use shared::http::{Handler, call_deadline, json, json_body, no_route, respond, route_key};
+use shared::http::{Handler, json, json_body, no_route, respond, route_key};
 use shared::secrets::{Secrets, TwilioCredentials};
 use shared::stepup::StepUpKey;
 use shared::store::ratelimit::{Hit, RateLimitStore, Window};
-use shared::twilio::TwilioClient;
-use shared::twilio::verify::{self, Channel, Verification, VerifyService};
+use shared::twilio::verify::{Channel, Verification, VerifyService};
+use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 
+use answers::{check_outcome, verify_failure};
 pub use destination::Destination;
 
-/// Each Twilio attempt's timeout; the invocation's deadline bounds the whole call.
-const TWILIO_TIMEOUT: Duration = Duration::from_secs(5);
-/// The call deadline outside Lambda (local API, tests), where no invocation deadline exists.
-const LOCAL_DEADLINE: Duration = Duration::from_secs(8);
+/// `POST /verify/start`. Open: a client may send more (a `to` is ignored, never used).
+#[derive(Deserialize)]
+struct StartBody {
+    channel: Channel,
+}
+
+/// `POST /verify/check`.
+#[derive(Deserialize)]
+struct CheckBody {
+    channel: Channel,
+    code: String,
+}
 
 /// The verify function, built once at cold start.
 pub struct State {
@@ -58,7 +69,7 @@ impl State {
             step_up_ttl_seconds: config.step_up_ttl_seconds,
             limits: config.verify_limits,
             verify: VerifyService::new(
-                TwilioClient::new(TWILIO_TIMEOUT),
+                TwilioClient::new(ATTEMPT_TIMEOUT),
                 &config.verify_base_url,
                 service_sid,
             ),
@@ -67,23 +78,21 @@ impl State {
         })
     }
 
-    async fn start(&self, req: &Request) -> Result<Response<Body>, ApiError> {
-        let caller = Caller::from_request(req, &self.tenant_claim)?;
-        let body: Value = json_body(req)?;
-        let channel = Channel::parse(required_str(&body, "channel")?, "channel")?;
+    async fn start(
+        &self,
+        caller: Caller,
+        body: StartBody,
+        deadline: Deadline,
+    ) -> Result<Response<Body>, ApiError> {
+        let channel = body.channel;
         let to = Destination::for_caller(&caller, channel)?;
         self.count_send(&caller, &to).await?;
         let creds = self.credentials().await?;
         let verification = self
             .verify
-            .start(
-                &creds,
-                to.as_str(),
-                channel,
-                call_deadline(req, LOCAL_DEADLINE),
-            )
+            .start(&creds, to.as_str(), channel, deadline.calls_by())
             .await
-            .map_err(|e| verify::api_error(&e))?;
+            .map_err(|e| verify_failure(&e))?;
         log_verification(&caller, channel, &to, &verification, "verification sent");
         Ok(json(
             StatusCode::ACCEPTED,
@@ -95,31 +104,31 @@ impl State {
         ))
     }
 
-    async fn check(&self, req: &Request) -> Result<Response<Body>, ApiError> {
-        let caller = Caller::from_request(req, &self.tenant_claim)?;
-        let body: Value = json_body(req)?;
-        let channel = Channel::parse(required_str(&body, "channel")?, "channel")?;
-        let code = required_str(&body, "code")?;
+    async fn check(
+        &self,
+        caller: Caller,
+        body: CheckBody,
+        deadline: Deadline,
+    ) -> Result<Response<Body>, ApiError> {
+        let (channel, code) = (body.channel, body.code);
         if !(4..=10).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            // A code that cannot be right is refused like a wrong one (API.md), without asking
+            // Twilio: 400, with the verification still pending.
             return Err(ApiError::bad_request(
                 "invalid_code",
                 "code must be 4 to 10 letters or digits",
-            ));
+            )
+            .with_field("status", "pending"));
         }
         let to = Destination::for_caller(&caller, channel)?;
         let creds = self.credentials().await?;
         let verification = self
             .verify
-            .check(
-                &creds,
-                to.as_str(),
-                code,
-                call_deadline(req, LOCAL_DEADLINE),
-            )
+            .check(&creds, to.as_str(), &code, deadline.calls_by())
             .await
-            .map_err(|e| verify::api_error(&e))?;
+            .map_err(|e| verify_failure(&e))?;
         log_verification(&caller, channel, &to, &verification, "verification checked");
-        verify::check_outcome(&verification)?;
+        check_outcome(&verification)?;
         let proof = StepUpKey::derive(&creds).issue(&caller, now_unix(), self.step_up_ttl_seconds);
         Ok(json(
             StatusCode::OK,
@@ -183,21 +192,6 @@ impl State {
     }
 }
 
-/// A required string field of the body; missing or not a string is a 400 naming it.
-fn required_str<'a>(body: &'a Value, field: &str) -> Result<&'a str, ApiError> {
-    match body.get(field) {
-        Some(Value::String(s)) => Ok(s),
-        None | Some(Value::Null) => Err(ApiError::bad_request(
-            "missing_field",
-            format!("{field} is required"),
-        )),
-        Some(_) => Err(ApiError::bad_request(
-            "invalid_field",
-            format!("{field} must be a string"),
-        )),
-    }
-}
-
 /// Logs what Twilio answered about the caller's verification: its SID and status, and the
 /// destination masked (never the code).
 fn log_verification(
@@ -218,13 +212,27 @@ fn log_verification(
     );
 }
 
+impl State {
+    /// Turns the request into the caller, the typed body and the deadline, then does the work.
+    async fn route(&self, req: &Request) -> Result<Response<Body>, ApiError> {
+        let deadline = Deadline::of(req);
+        match route_key(req).as_str() {
+            "POST /verify/start" => {
+                let caller = Caller::from_request(req, &self.tenant_claim)?;
+                self.start(caller, json_body(req)?, deadline).await
+            }
+            "POST /verify/check" => {
+                let caller = Caller::from_request(req, &self.tenant_claim)?;
+                self.check(caller, json_body(req)?, deadline).await
+            }
+            _ => Err(no_route(req)),
+        }
+    }
+}
+
 #[async_trait]
 impl Handler for State {
     async fn handle(&self, req: Request) -> Response<Body> {
-        respond(match route_key(&req).as_str() {
-            "POST /verify/start" => self.start(&req).await,
-            "POST /verify/check" => self.check(&req).await,
-            _ => Err(no_route(&req)),
-        })
+        respond(self.route(&req).await)
     }
 }

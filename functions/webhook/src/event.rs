@@ -4,7 +4,7 @@
 
 use sha2::{Digest, Sha256};
 use shared::error::ApiError;
-use shared::names::{RoomName, Sid};
+use shared::names::{RoomName, RoomSid};
 use shared::store::rooms::{RoomChange, RoomUpdate};
 use shared::webhook::Callback;
 use time::OffsetDateTime;
@@ -16,7 +16,7 @@ pub struct RoomEvent {
     /// `StatusCallbackEvent`.
     pub name: String,
     /// `RoomSid`.
-    pub room_sid: Sid,
+    pub room_sid: RoomSid,
     /// `SequenceNumber`, when sent.
     pub sequence: Option<String>,
     /// The change to the room's record.
@@ -49,7 +49,7 @@ impl RoomEvent {
             // track-added, -removed, -enabled, -disabled, and whatever Twilio adds later.
             _ => return Ok(None),
         };
-        let room_sid = Sid::parse(required(callback, "RoomSid")?, "RM", "RoomSid")?;
+        let room_sid = RoomSid::parse(required(callback, "RoomSid")?, "RoomSid")?;
         let unique_name = required(callback, "RoomName")?;
         let tenant = RoomName::parse(unique_name).map(|n| n.tenant().to_string());
         Ok(Some(Self {

@@ -21,14 +21,16 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::aws::Backends;
 use shared::config::Config;
+use shared::deadline::Deadline;
 use shared::error::ApiError;
-use shared::http::{Handler, call_deadline, invocation_deadline, no_route, respond, route_key};
+use shared::http::{Handler, no_route, respond, route_key};
 use shared::idempotency::{Idempotency, IdempotencyError, Outcome, RunError};
+use shared::names::RoomSid;
 use shared::secrets::Secrets;
 use shared::store::rooms::{RoomRecord, RoomRecords};
-use shared::twilio::TwilioClient;
 use shared::twilio::compositions::{Compositions, Ensured};
-use shared::webhook::{Callback, accepted, idempotency_key, verify};
+use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
+use shared::webhook::{Callback, accepted, verify};
 use url::Url;
 
 pub use event::RoomEvent;
@@ -39,10 +41,6 @@ pub const ROUTE: &str = "POST /twilio/room-status";
 pub const COMPOSITION_STATUS_PATH: &str = "/twilio/composition-status";
 const ROOM_STATUS_PATH: &str = "/twilio/room-status";
 
-/// How long one attempt of a Twilio call may take.
-const TWILIO_TIMEOUT: Duration = Duration::from_secs(5);
-/// The time budget of a request outside Lambda (local API, tests), where no deadline is given.
-const LOCAL_BUDGET: Duration = Duration::from_secs(10);
 /// How long a processed callback is remembered: Twilio's redeliveries come within minutes.
 const CALLBACK_MEMORY: Duration = Duration::from_secs(24 * 3600);
 /// How long a room's composition claim is remembered; the room record keeps the SID for good.
@@ -77,15 +75,25 @@ impl State {
             callbacks: Idempotency::new(backends.store.clone(), CALLBACK_MEMORY),
             composition_claims: Idempotency::new(backends.store.clone(), COMPOSITION_MEMORY),
             compositions: Compositions::new(
-                TwilioClient::new(TWILIO_TIMEOUT),
+                TwilioClient::new(ATTEMPT_TIMEOUT),
                 config.video_base_url.clone(),
             ),
         }
     }
 
+    /// The verified callback and the deadline, read off the request; then the work.
     async fn room_status(&self, req: &Request) -> Result<Response<Body>, ApiError> {
+        let deadline = Deadline::of(req);
         let callback = verify(req, self.public_base.as_ref(), self.secrets.as_ref()).await?;
-        let Some(event) = RoomEvent::parse(&callback)? else {
+        self.room_callback(&callback, deadline).await
+    }
+
+    async fn room_callback(
+        &self,
+        callback: &Callback,
+        deadline: Deadline,
+    ) -> Result<Response<Body>, ApiError> {
+        let Some(event) = RoomEvent::parse(callback)? else {
             tracing::info!(
                 event = callback.param("StatusCallbackEvent").unwrap_or(""),
                 room_sid = callback.param("RoomSid").unwrap_or(""),
@@ -95,7 +103,7 @@ impl State {
         };
         let key = format!(
             "room-status:{}",
-            idempotency_key(req, || event.fallback_key(&callback))
+            callback.idempotency_key(|| event.fallback_key(callback))
         );
         // The fields that identify the event: the same key with other ones is a conflict.
         let payload = (
@@ -103,11 +111,10 @@ impl State {
             event.name.as_str(),
             event.sequence.as_deref(),
         );
-        let lock_until = invocation_deadline(req, LOCAL_BUDGET);
         let outcome = self
             .callbacks
-            .run_once(&key, &payload, lock_until, || {
-                self.process(req, &callback, &event)
+            .run_once(&key, &payload, deadline.lock_until(), || {
+                self.process(callback, &event, deadline)
             })
             .await;
         match outcome {
@@ -136,9 +143,9 @@ impl State {
     /// Applies the event to the room's record, then composes the room if it is due.
     async fn process(
         &self,
-        req: &Request,
         callback: &Callback,
         event: &RoomEvent,
+        deadline: Deadline,
     ) -> Result<Processed, ApiError> {
         let record = self
             .rooms
@@ -152,7 +159,7 @@ impl State {
             "room status callback processed"
         );
         let composition_sid = if record.needs_composition() {
-            self.compose(req, callback, &record).await?
+            self.compose(callback, &record, deadline).await?
         } else {
             record.composition_sid.clone()
         };
@@ -165,22 +172,20 @@ impl State {
     /// answers 503, so that Twilio's redelivery of this callback tries again.
     async fn compose(
         &self,
-        req: &Request,
         callback: &Callback,
         record: &RoomRecord,
+        deadline: Deadline,
     ) -> Result<Option<String>, ApiError> {
-        let room = shared::names::Sid::parse(&record.room_sid, "RM", "RoomSid")?;
+        let room = RoomSid::parse(&record.room_sid, "RoomSid")?;
         let status_callback = self.composition_callback(callback);
         let key = format!("composition:{}", record.room_sid);
-        let lock_until = invocation_deadline(req, LOCAL_BUDGET);
         let outcome = self
             .composition_claims
-            .run_once(&key, &record.room_sid, lock_until, || async {
+            .run_once(&key, &record.room_sid, deadline.lock_until(), || async {
                 let creds = self.secrets.twilio().await.map_err(ApiError::unavailable)?;
-                let deadline = call_deadline(req, LOCAL_BUDGET);
                 let ensured = self
                     .compositions
-                    .ensure(&creds, &room, &status_callback, deadline)
+                    .ensure(&creds, &room, &status_callback, deadline.calls_by())
                     .await
                     .map_err(|e| {
                         tracing::error!(room_sid = %room, error = %e, "composition could not be created");

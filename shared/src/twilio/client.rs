@@ -21,106 +21,19 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode};
-use rand::Rng;
 use secrecy::ExposeSecret;
-use serde::de::DeserializeOwned;
 use tokio::time::Instant;
-use url::Url;
 
+use super::call::{Call, TwilioResponse};
 use super::error::{ErrorBody, TwilioError};
-use super::form::Form;
+use super::retry::retry_delay;
 use crate::secrets::TwilioCredentials;
 
-/// The first backoff step; doubled per attempt, capped at [`BACKOFF_CAP`].
-const BACKOFF_BASE: Duration = Duration::from_millis(100);
-const BACKOFF_CAP: Duration = Duration::from_secs(4);
-/// Twilio codes that come with a 429 but are limits, not throttling: repeating cannot succeed.
-const HARD_LIMIT_CODES: [u32; 3] = [60202, 60203, 60212];
+/// How long one attempt of a Twilio call may take (each function's client uses it); the
+/// caller's deadline bounds the whole call.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Attempts at most, whatever the deadline.
 const MAX_ATTEMPTS: u32 = 5;
-
-/// One request to Twilio.
-#[derive(Clone, Debug)]
-pub struct Call {
-    method: Method,
-    url: Url,
-    form: Option<Form>,
-    idempotent: bool,
-}
-
-impl Call {
-    /// A GET (idempotent).
-    pub fn get(url: Url) -> Self {
-        Self {
-            method: Method::GET,
-            url,
-            form: None,
-            idempotent: true,
-        }
-    }
-
-    /// A POST that creates something: not repeated after a possibly-sent failure.
-    pub fn create(url: Url, form: Form) -> Self {
-        Self {
-            method: Method::POST,
-            url,
-            form: Some(form),
-            idempotent: false,
-        }
-    }
-
-    /// A POST that sets an absolute state (e.g. `Status=completed`): safe to repeat.
-    pub fn update(url: Url, form: Form) -> Self {
-        Self {
-            method: Method::POST,
-            url,
-            form: Some(form),
-            idempotent: true,
-        }
-    }
-
-    /// A DELETE (idempotent).
-    pub fn delete(url: Url) -> Self {
-        Self {
-            method: Method::DELETE,
-            url,
-            form: None,
-            idempotent: true,
-        }
-    }
-
-    /// The method.
-    pub fn method(&self) -> &Method {
-        &self.method
-    }
-
-    /// The URL.
-    pub fn url(&self) -> &Url {
-        &self.url
-    }
-}
-
-/// A successful (2xx or 3xx) answer.
-#[derive(Debug)]
-pub struct TwilioResponse {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// `Twilio-Request-Id`.
-    pub request_id: Option<String>,
-    /// Response headers (e.g. `Location`).
-    pub headers: HeaderMap,
-    /// The raw body.
-    pub body: Bytes,
-}
-
-impl TwilioResponse {
-    /// The body as JSON.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, TwilioError> {
-        serde_json::from_slice(&self.body).map_err(|e| TwilioError::Decode(e.to_string()))
-    }
-}
 
 /// The Twilio REST client. Cheap to clone; build once at cold start.
 #[derive(Clone, Debug)]
@@ -156,16 +69,20 @@ impl TwilioClient {
             let result = self.attempt(creds, call, deadline, attempt).await;
             let retry_in = match &result {
                 Ok(_) => return result,
-                Err(e) => retry_delay(e, call.idempotent, attempt),
+                Err(e) => retry_delay(e, call.is_idempotent(), attempt),
             };
             match retry_in {
                 Some(wait) if attempt < MAX_ATTEMPTS && Instant::now() + wait < deadline => {
+                    // Twilio's code, never its message: Verify's messages can quote the number.
+                    let error = result.as_ref().err();
                     tracing::warn!(
-                        method = %call.method,
-                        path = call.url.path(),
+                        method = %call.method(),
+                        path = call.url().path(),
                         attempt,
                         wait_ms = wait.as_millis() as u64,
-                        error = %result.as_ref().err().map(|e| e.to_string()).unwrap_or_default(),
+                        twilio_status = error.and_then(TwilioError::status),
+                        twilio_code = error.and_then(TwilioError::code),
+                        twilio_request_id = error.and_then(TwilioError::request_id).unwrap_or(""),
                         "retrying twilio call"
                     );
                     tokio::time::sleep(wait).await;
@@ -191,14 +108,14 @@ impl TwilioClient {
         }
         let mut request = self
             .http
-            .request(call.method.clone(), call.url.clone())
+            .request(call.method().clone(), call.url().clone())
             .basic_auth(
                 &creds.api_key_sid,
                 Some(creds.api_key_secret.expose_secret()),
             )
             .header(http::header::ACCEPT, "application/json")
             .timeout(self.timeout.min(remaining));
-        if let Some(form) = &call.form {
+        if let Some(form) = call.form() {
             request = request
                 .header(
                     http::header::CONTENT_TYPE,
@@ -207,15 +124,22 @@ impl TwilioClient {
                 .body(form.encode());
         }
         let started = std::time::Instant::now();
-        let response = request.send().await.map_err(|e| TwilioError::Transport {
+        let response = request.send().await.map_err(|e| {
             // A connect error means nothing was sent; anything else may have been.
-            maybe_sent: !e.is_connect(),
-            message: e.to_string(),
+            let maybe_sent = !e.is_connect();
+            if e.is_timeout() {
+                TwilioError::TimedOut { maybe_sent }
+            } else {
+                TwilioError::Transport {
+                    maybe_sent,
+                    message: e.to_string(),
+                }
+            }
         });
         let response = match response {
             Ok(r) => r,
             Err(e) => {
-                tracing::warn!(method = %call.method, path = call.url.path(), attempt, error = %e, "twilio call failed in transit");
+                tracing::warn!(method = %call.method(), path = call.url().path(), attempt, error = %e, "twilio call failed in transit");
                 return Err(e);
             }
         };
@@ -225,13 +149,19 @@ impl TwilioClient {
             .get("twilio-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = response.bytes().await.map_err(|e| TwilioError::Transport {
-            maybe_sent: true,
-            message: e.to_string(),
+        let body = response.bytes().await.map_err(|e| {
+            if e.is_timeout() {
+                TwilioError::TimedOut { maybe_sent: true }
+            } else {
+                TwilioError::Transport {
+                    maybe_sent: true,
+                    message: e.to_string(),
+                }
+            }
         })?;
         tracing::info!(
-            method = %call.method,
-            path = call.url.path(),
+            method = %call.method(),
+            path = call.url().path(),
             status = status.as_u16(),
             attempt,
             twilio_request_id = request_id.as_deref().unwrap_or(""),
@@ -262,105 +192,5 @@ impl TwilioClient {
             request_id,
             retry_after,
         })
-    }
-}
-
-/// How long to wait before repeating after `error`, or `None` when it must not be repeated.
-fn retry_delay(error: &TwilioError, idempotent: bool, attempt: u32) -> Option<Duration> {
-    let retryable = match error {
-        TwilioError::Api {
-            status: 429, code, ..
-        } => code.is_none_or(|c| !HARD_LIMIT_CODES.contains(&c)),
-        TwilioError::Api { status: 503, .. } => true,
-        TwilioError::Transport { maybe_sent, .. } => idempotent || !maybe_sent,
-        _ => false,
-    };
-    if !retryable {
-        return None;
-    }
-    // Full jitter: a uniform wait between zero and the exponential step.
-    let step = BACKOFF_BASE
-        .saturating_mul(1 << (attempt - 1).min(16))
-        .min(BACKOFF_CAP);
-    let jitter = Duration::from_millis(rand::rng().random_range(0..=step.as_millis() as u64));
-    let asked = match error {
-        TwilioError::Api {
-            retry_after: Some(s),
-            ..
-        } => Duration::from_secs(*s),
-        _ => Duration::ZERO,
-    };
-    Some(jitter.max(asked))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn api(status: u16, retry_after: Option<u64>) -> TwilioError {
-        TwilioError::Api {
-            status,
-            code: None,
-            message: String::new(),
-            more_info: None,
-            request_id: None,
-            retry_after,
-        }
-    }
-
-    #[test]
-    fn only_throttling_and_unavailability_are_retried_among_api_errors() {
-        assert!(retry_delay(&api(429, None), false, 1).is_some());
-        assert!(retry_delay(&api(503, None), false, 1).is_some());
-        assert!(retry_delay(&api(500, None), true, 1).is_none());
-        assert!(retry_delay(&api(400, None), true, 1).is_none());
-    }
-
-    #[test]
-    fn a_verify_hard_limit_is_not_retried() {
-        for code in HARD_LIMIT_CODES {
-            let e = TwilioError::Api {
-                status: 429,
-                code: Some(code),
-                message: String::new(),
-                more_info: None,
-                request_id: None,
-                retry_after: None,
-            };
-            assert!(retry_delay(&e, true, 1).is_none(), "{code}");
-        }
-        let throttled = TwilioError::Api {
-            status: 429,
-            code: Some(20429),
-            message: String::new(),
-            more_info: None,
-            request_id: None,
-            retry_after: None,
-        };
-        assert!(retry_delay(&throttled, false, 1).is_some());
-    }
-
-    #[test]
-    fn retry_after_is_a_floor_and_jitter_stays_under_the_step() {
-        assert!(retry_delay(&api(429, Some(3)), false, 1).unwrap() >= Duration::from_secs(3));
-        for attempt in 1..6 {
-            let d = retry_delay(&api(503, None), false, attempt).unwrap();
-            assert!(d <= BACKOFF_CAP);
-        }
-    }
-
-    #[test]
-    fn a_create_that_may_have_been_sent_is_not_repeated() {
-        let sent = TwilioError::Transport {
-            maybe_sent: true,
-            message: String::new(),
-        };
-        let unsent = TwilioError::Transport {
-            maybe_sent: false,
-            message: String::new(),
-        };
-        assert!(retry_delay(&sent, false, 1).is_none());
-        assert!(retry_delay(&sent, true, 1).is_some());
-        assert!(retry_delay(&unsent, false, 1).is_some());
     }
 }

@@ -12,13 +12,13 @@
 
 use std::time::Duration;
 
-use rand::Rng;
 use serde::Deserialize;
 use tokio::time::Instant;
 use url::Url;
 
+use super::retry::full_jitter;
 use super::{Call, Form, TwilioClient, TwilioError};
-use crate::names::Sid;
+use crate::names::RoomSid;
 use crate::secrets::TwilioCredentials;
 
 /// The first pause between two rounds of lookup and create; doubled per round.
@@ -85,7 +85,7 @@ impl Compositions {
     pub async fn for_room(
         &self,
         creds: &TwilioCredentials,
-        room: &Sid,
+        room: &RoomSid,
         deadline: Instant,
     ) -> Result<Vec<Composition>, TwilioError> {
         let mut url = self.url();
@@ -109,7 +109,7 @@ impl Compositions {
     pub async fn create(
         &self,
         creds: &TwilioCredentials,
-        room: &Sid,
+        room: &RoomSid,
         status_callback: &str,
         deadline: Instant,
     ) -> Result<Composition, TwilioError> {
@@ -135,7 +135,7 @@ impl Compositions {
     pub async fn ensure(
         &self,
         creds: &TwilioCredentials,
-        room: &Sid,
+        room: &RoomSid,
         status_callback: &str,
         deadline: Instant,
     ) -> Result<Ensured, TwilioError> {
@@ -160,12 +160,7 @@ impl Compositions {
                 Ok(ensured) => return Ok(ensured),
                 Err(e) => e,
             };
-            let step = ROUND_BACKOFF
-                .saturating_mul(1 << (round - 1).min(8))
-                .min(ROUND_BACKOFF_CAP);
-            let wait = Duration::from_millis(
-                rand::rng().random_range(step.as_millis() as u64 / 2..=step.as_millis() as u64),
-            );
+            let wait = full_jitter(ROUND_BACKOFF, ROUND_BACKOFF_CAP, round);
             if !worth_another_round(&error) || Instant::now() + wait >= deadline {
                 return Err(error);
             }
@@ -200,7 +195,7 @@ impl Compositions {
 pub fn worth_another_round(error: &TwilioError) -> bool {
     match error {
         TwilioError::Api { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
-        TwilioError::Transport { .. } => true,
+        TwilioError::Transport { .. } | TwilioError::TimedOut { .. } => true,
         TwilioError::Decode(_) | TwilioError::Credentials(_) => false,
     }
 }

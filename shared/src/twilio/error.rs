@@ -31,6 +31,12 @@ pub enum TwilioError {
         /// What happened.
         message: String,
     },
+    /// The call timed out. `maybe_sent` as for [`TwilioError::Transport`].
+    #[error("twilio call timed out (maybe sent: {maybe_sent})")]
+    TimedOut {
+        /// Whether the request may have reached Twilio.
+        maybe_sent: bool,
+    },
     /// Twilio answered success with a body we could not read.
     #[error("twilio response could not be decoded: {0}")]
     Decode(String),
@@ -55,7 +61,42 @@ impl TwilioError {
             _ => None,
         }
     }
+
+    /// The `Twilio-Request-Id` of the answer, when Twilio answered.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            TwilioError::Api { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The `Retry-After` Twilio sent, in seconds.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            TwilioError::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether a call that failed in transit may have reached Twilio (and so have acted).
+    pub fn maybe_sent(&self) -> bool {
+        matches!(
+            self,
+            TwilioError::Transport {
+                maybe_sent: true,
+                ..
+            } | TwilioError::TimedOut { maybe_sent: true }
+        )
+    }
+
+    /// Whether Twilio said "not found" (HTTP 404 or its code 20404).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404) || self.code() == Some(NOT_FOUND)
+    }
 }
+
+/// Twilio's error code for "the requested resource was not found".
+pub const NOT_FOUND: u32 = 20404;
 
 /// Twilio's error body.
 #[derive(Debug, Deserialize)]

@@ -1,14 +1,17 @@
 //! Twilio: the REST client and what is built on it.
 
 pub mod access_token;
+mod call;
 pub mod client;
 pub mod compositions;
 pub mod error;
 pub mod form;
+pub mod retry;
 pub mod rooms;
 pub mod signature;
 pub mod verify;
 
-pub use client::{Call, TwilioClient, TwilioResponse};
+pub use call::{Call, TwilioResponse};
+pub use client::{ATTEMPT_TIMEOUT, TwilioClient};
 pub use error::TwilioError;
 pub use form::Form;

@@ -17,15 +17,13 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::{Call, Form, TwilioClient, TwilioError};
-use crate::names::Sid;
+use crate::names::{ParticipantSid, RoomSid};
 use crate::secrets::TwilioCredentials;
 
 /// Twilio's error code for "a room with this unique name is already in progress".
 pub const ROOM_EXISTS: u32 = 53113;
 /// Twilio's error code for "the room is completed" (an update of a room that has ended).
 pub const ROOM_COMPLETED: u32 = 53118;
-/// Twilio's error code for "the requested resource was not found".
-pub const NOT_FOUND: u32 = 20404;
 
 /// Everything but RFC 3986's unreserved characters is encoded, `:` included.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -172,7 +170,7 @@ impl Rooms {
     pub async fn fetch(
         &self,
         creds: &TwilioCredentials,
-        sid: &Sid,
+        sid: &RoomSid,
         deadline: Instant,
     ) -> Result<Reply<Room>, TwilioError> {
         let call = Call::get(self.url(&["v1", "Rooms", sid.as_str()]));
@@ -195,7 +193,7 @@ impl Rooms {
     pub async fn complete(
         &self,
         creds: &TwilioCredentials,
-        sid: &Sid,
+        sid: &RoomSid,
         deadline: Instant,
     ) -> Result<Reply<Room>, TwilioError> {
         let form = Form::new().text("Status", "completed");
@@ -207,8 +205,8 @@ impl Rooms {
     pub async fn disconnect(
         &self,
         creds: &TwilioCredentials,
-        room: &Sid,
-        participant: &Sid,
+        room: &RoomSid,
+        participant: &ParticipantSid,
         deadline: Instant,
     ) -> Result<Reply<Participant>, TwilioError> {
         let form = Form::new().text("Status", "disconnected");

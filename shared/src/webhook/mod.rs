@@ -38,6 +38,7 @@ pub struct Callback {
     url: String,
     params: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+    idempotency_token: Option<String>,
 }
 
 impl Callback {
@@ -62,6 +63,16 @@ impl Callback {
     /// The raw body, when it was not a form (validated through `bodySHA256`).
     pub fn json_body(&self) -> Option<&[u8]> {
         self.body.as_deref()
+    }
+
+    /// The callback's idempotency key: Twilio's `I-Twilio-Idempotency-Token` when it sent one
+    /// (the same on every delivery of one callback), else `fallback`, built by the caller from
+    /// the callback's own fields.
+    pub fn idempotency_key(&self, fallback: impl FnOnce() -> String) -> String {
+        match &self.idempotency_token {
+            Some(token) => format!("twilio-token:{token}"),
+            None => fallback(),
+        }
     }
 }
 
@@ -175,23 +186,19 @@ pub async fn verify(
     if !signature::validate(auth.auth_token.expose_secret(), &url, payload, given) {
         return Err(reject(Rejection::InvalidSignature, Some(&url), ""));
     }
-    Ok(Callback {
-        url,
-        params,
-        body: json.then(|| body.to_vec()),
-    })
-}
-
-/// The idempotency key of a callback: Twilio's `I-Twilio-Idempotency-Token` when present, else
-/// `fallback` (built by the caller from the callback's own fields).
-pub fn idempotency_key(req: &Request, fallback: impl FnOnce() -> String) -> String {
-    req.headers()
+    let idempotency_token = req
+        .headers()
         .get(IDEMPOTENCY_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|v| !v.is_empty())
-        .map(|token| format!("twilio-token:{token}"))
-        .unwrap_or_else(fallback)
+        .map(str::to_string);
+    Ok(Callback {
+        url,
+        params,
+        body: json.then(|| body.to_vec()),
+        idempotency_token,
+    })
 }
 
 /// The answer to a callback that was processed (or deliberately ignored).

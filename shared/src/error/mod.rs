@@ -3,6 +3,9 @@
 //!
 //! Handlers return `Result<Response, ApiError>`. Client-facing errors carry their status, code
 //! and message; anything unexpected becomes a 500 whose cause is logged here and never sent.
+//! A failed Twilio call becomes an answer through the one table of [`twilio`].
+
+mod twilio;
 
 use std::fmt;
 

@@ -4,29 +4,12 @@
 //! error that names the variable, so a misconfigured function fails its first invocation's init
 //! instead of answering requests wrongly.
 
-use std::fmt;
-use std::str::FromStr;
+mod env;
 
 use url::Url;
 
-/// A variable that is missing or cannot be parsed.
-#[derive(Debug, thiserror::Error)]
-#[error("configuration variable {var}: {reason}")]
-pub struct ConfigError {
-    /// The variable's name.
-    pub var: &'static str,
-    /// What is wrong with it.
-    pub reason: String,
-}
-
-impl ConfigError {
-    fn new(var: &'static str, reason: impl fmt::Display) -> Self {
-        Self {
-            var,
-            reason: reason.to_string(),
-        }
-    }
-}
+pub use env::ConfigError;
+use env::Env;
 
 /// Twilio's own cap on an Access Token's lifetime, in seconds.
 pub const MAX_VIDEO_TOKEN_TTL_SECONDS: u64 = 86_400;
@@ -190,76 +173,6 @@ impl Config {
         let base = self.require_public_base_url()?;
         Ok(format!("{}{path}", base.as_str().trim_end_matches('/')))
     }
-}
-
-/// A lookup with the parsing helpers; empty values count as unset.
-struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
-
-impl Env<'_> {
-    fn optional(&self, name: &str) -> Option<String> {
-        (self.0)(name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    }
-
-    fn parse_or<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
-    where
-        T: FromStr,
-        T::Err: fmt::Display,
-    {
-        match self.optional(name) {
-            None => Ok(default),
-            Some(raw) => raw
-                .parse()
-                .map_err(|e| ConfigError::new(name, format!("cannot parse {raw:?}: {e}"))),
-        }
-    }
-
-    fn url(&self, name: &'static str, default: &str) -> Result<Url, ConfigError> {
-        let raw = self.optional(name).unwrap_or_else(|| default.to_string());
-        let url =
-            Url::parse(&raw).map_err(|e| ConfigError::new(name, format!("not a URL: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-            return Err(ConfigError::new(name, "must be an http(s) URL with a host"));
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(ConfigError::new(name, "must not carry a query or fragment"));
-        }
-        Ok(url)
-    }
-
-    fn sid(&self, name: &'static str, prefix: &str) -> Result<Option<String>, ConfigError> {
-        match self.optional(name) {
-            None => Ok(None),
-            Some(sid) if is_sid(&sid, prefix) => Ok(Some(sid)),
-            Some(_) => Err(ConfigError::new(
-                name,
-                format!("must be a Twilio SID: {prefix} and 32 hex digits"),
-            )),
-        }
-    }
-
-    fn one_of(
-        &self,
-        name: &'static str,
-        default: &str,
-        allowed: &[&str],
-    ) -> Result<String, ConfigError> {
-        let value = self.optional(name).unwrap_or_else(|| default.to_string());
-        if allowed.contains(&value.as_str()) {
-            Ok(value)
-        } else {
-            Err(ConfigError::new(
-                name,
-                format!("must be one of {allowed:?}"),
-            ))
-        }
-    }
-}
-
-/// Whether `s` is a Twilio SID of the given two-letter prefix: the prefix and 32 hex digits.
-pub fn is_sid(s: &str, prefix: &str) -> bool {
-    s.len() == 34 && s.starts_with(prefix) && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
