@@ -310,7 +310,9 @@ mod tests {
             sub: "u1".into(),
             scopes: vec![],
             phone_number: None,
+            phone_number_verified: false,
             email: None,
+            email_verified: false,
         }
     }
 
