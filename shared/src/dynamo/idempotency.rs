@@ -11,8 +11,9 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 
 use super::{DynamoTable, Item, PK, SK, TTL, get_n, get_s, n, s, sdk_error};
+use crate::clock::{unix_millis, unix_seconds};
+use crate::store::StoreError;
 use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome, Status};
-use crate::store::{StoreError, unix_millis, unix_seconds};
 
 const IN_PROGRESS: &str = "INPROGRESS";
 const COMPLETED: &str = "COMPLETED";

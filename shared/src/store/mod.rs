@@ -20,20 +20,6 @@ impl StoreError {
     }
 }
 
-/// Seconds since the Unix epoch.
-pub fn unix_seconds(t: std::time::SystemTime) -> i64 {
-    t.duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn unix_millis(t: std::time::SystemTime) -> i64 {
-    t.duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// Every store trait: what one table (or the embedded store) provides. Functions hold an
 /// `Arc<dyn Store>` and hand each part the narrow trait it asks for.
 pub trait Store:
