@@ -1,16 +1,28 @@
 //! The DynamoDB adapter: every store trait on one table. The table's key schema is the one
 //! `template.yaml` declares: partition key `pk` (S), sort key `sk` (S), TTL attribute `ttl`
-//! (Unix seconds). Item layouts are known only to this module and its children.
+//! (Unix seconds). Item layouts are known only to this module and its children; every key is
+//! built in [`keys`].
+//!
+//! This file is also the one place where the SDK's errors become [`StoreError`]s: throttling is
+//! `Throttled`, a failed condition `Conflict`, a store that cannot be reached or fails (timeout,
+//! dispatch failure, 5xx) `Unavailable`, anything else it refuses `Rejected`; an item that does
+//! not read as its type is `Corrupt`, from [`Attributes`].
 
 mod audit;
+mod expression;
 mod idempotency;
+mod keys;
 mod owners;
 mod ratelimit;
 mod rooms;
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::store::StoreError;
@@ -47,6 +59,32 @@ impl DynamoTable {
     pub fn table(&self) -> &str {
         &self.table
     }
+
+    /// The item at `key`, read consistently.
+    async fn get(&self, key: keys::Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.into_item()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.item)
+    }
+
+    /// Writes `item`, replacing whatever is at its key.
+    async fn put(&self, item: Item) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
 }
 
 /// A DynamoDB item.
@@ -62,27 +100,217 @@ pub(crate) fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-/// A string attribute of an item, or an error naming it.
-pub(crate) fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
-        .ok_or_else(|| StoreError(format!("item lacks string attribute {name}")))
+/// The attributes of one stored item, read as the types they must have. A required attribute
+/// that is missing, or any attribute of another type, is [`StoreError::Corrupt`] naming the
+/// kind of item and the attribute, never its value.
+pub(crate) struct Attributes<'a> {
+    kind: &'static str,
+    item: &'a Item,
 }
 
-/// An integer attribute of an item, or an error naming it.
-pub(crate) fn get_n(item: &Item, name: &str) -> Result<i64, StoreError> {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| StoreError(format!("item lacks number attribute {name}")))
+impl<'a> Attributes<'a> {
+    /// The attributes of `item`, an item of `kind` ("room", "audit entry", …).
+    pub(crate) fn of(kind: &'static str, item: &'a Item) -> Self {
+        Self { kind, item }
+    }
+
+    /// A corrupt-item error for attribute `name`, saying how it is wrong.
+    pub(crate) fn corrupt(&self, name: &str, how: &str) -> StoreError {
+        StoreError::corrupt(format!("{} item: attribute {name} {how}", self.kind))
+    }
+
+    /// A required string.
+    pub(crate) fn string(&self, name: &str) -> Result<&'a str, StoreError> {
+        self.opt_string(name)?
+            .ok_or_else(|| self.corrupt(name, "is missing"))
+    }
+
+    /// An optional string.
+    pub(crate) fn opt_string(&self, name: &str) -> Result<Option<&'a str>, StoreError> {
+        self.typed(name, AttributeValue::as_s, "is not a string")
+            .map(|v| v.map(String::as_str))
+    }
+
+    /// A required number.
+    pub(crate) fn number<T: FromStr>(&self, name: &str) -> Result<T, StoreError> {
+        self.opt_number(name)?
+            .ok_or_else(|| self.corrupt(name, "is missing"))
+    }
+
+    /// An optional number, which must fit `T`.
+    pub(crate) fn opt_number<T: FromStr>(&self, name: &str) -> Result<Option<T>, StoreError> {
+        self.typed(name, AttributeValue::as_n, "is not a number")?
+            .map(|v| v.parse().map_err(|_| self.corrupt(name, "is out of range")))
+            .transpose()
+    }
+
+    /// An optional string set, empty when absent.
+    pub(crate) fn string_set(&self, name: &str) -> Result<&'a [String], StoreError> {
+        let set = self.typed(name, AttributeValue::as_ss, "is not a string set")?;
+        Ok(set.map(Vec::as_slice).unwrap_or_default())
+    }
+
+    /// An optional boolean, false when absent.
+    pub(crate) fn flag(&self, name: &str) -> Result<bool, StoreError> {
+        let flag = self.typed(name, AttributeValue::as_bool, "is not a boolean")?;
+        Ok(flag.copied().unwrap_or(false))
+    }
+
+    fn typed<T: ?Sized>(
+        &self,
+        name: &str,
+        as_type: fn(&'a AttributeValue) -> Result<&'a T, &'a AttributeValue>,
+        how: &str,
+    ) -> Result<Option<&'a T>, StoreError> {
+        self.item
+            .get(name)
+            .map(|v| as_type(v).map_err(|_| self.corrupt(name, how)))
+            .transpose()
+    }
 }
 
-/// Any SDK error, with its full context, as a [`StoreError`].
-pub(crate) fn sdk_error<E, R>(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError
+/// An SDK error as a [`StoreError`].
+pub(crate) fn sdk_error<E>(err: SdkError<E, HttpResponse>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let code = err
+        .as_service_error()
+        .and_then(|e| e.code())
+        .map(str::to_string);
+    from_sdk(err, code)
+}
+
+/// A `TransactWriteItems` error as a [`StoreError`]. A cancelled transaction's own code says
+/// only that it was cancelled; the first item with a reason says why.
+pub(crate) fn transaction_error(
+    err: SdkError<TransactWriteItemsError, HttpResponse>,
+) -> StoreError {
+    let reason = match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
+            .cancellation_reasons()
+            .iter()
+            .filter_map(|r| r.code())
+            .find(|code| *code != "None"),
+        _ => None,
+    };
+    let code = reason
+        .or_else(|| err.as_service_error().and_then(|e| e.code()))
+        .map(str::to_string);
+    from_sdk(err, code)
+}
+
+fn from_sdk<E>(err: SdkError<E, HttpResponse>, code: Option<String>) -> StoreError
 where
     E: std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    StoreError(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
+    // The SDK's error chain: codes, messages and endpoints, never an item (which only the
+    // errors' Debug would show).
+    let context = DisplayErrorContext(&err).to_string();
+    match &err {
+        SdkError::ServiceError(e) => classify(code.as_deref(), e.raw().status().as_u16(), context),
+        // The request could not even be built: our defect.
+        SdkError::ConstructionFailure(_) => StoreError::Rejected(context),
+        // A timeout, a dispatch failure, a response that could not be read: the store was not
+        // (fully) reached.
+        _ => StoreError::Unavailable(context),
+    }
+}
+
+/// The meaning of DynamoDB's error `code` (an operation's error code, or a cancelled
+/// transaction's per-item reason) and HTTP `status`.
+fn classify(code: Option<&str>, status: u16, context: String) -> StoreError {
+    match code {
+        Some(
+            "ProvisionedThroughputExceededException"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "ProvisionedThroughputExceeded"
+            | "ThrottlingError",
+        ) => StoreError::Throttled,
+        Some("ConditionalCheckFailedException" | "ConditionalCheckFailed") => {
+            StoreError::Conflict("the item is not as the conditional write requires")
+        }
+        // Another transaction holds the item for a moment: nothing is wrong with the request.
+        Some(
+            "TransactionConflictException"
+            | "TransactionConflict"
+            | "TransactionInProgressException",
+        ) => StoreError::Unavailable(context),
+        _ if status >= 500 => StoreError::Unavailable(context),
+        _ => StoreError::Rejected(context),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(code: Option<&str>, status: u16) -> &'static str {
+        match classify(code, status, String::new()) {
+            StoreError::Conflict(_) => "conflict",
+            StoreError::Throttled => "throttled",
+            StoreError::Unavailable(_) => "unavailable",
+            StoreError::Corrupt { .. } => "corrupt",
+            StoreError::Rejected(_) => "rejected",
+        }
+    }
+
+    #[test]
+    fn dynamodb_error_codes_are_sorted_into_what_a_caller_can_do() {
+        let cases = [
+            (
+                Some("ProvisionedThroughputExceededException"),
+                400,
+                "throttled",
+            ),
+            (Some("ThrottlingException"), 400, "throttled"),
+            (Some("RequestLimitExceeded"), 400, "throttled"),
+            (Some("ThrottlingError"), 400, "throttled"),
+            (Some("ProvisionedThroughputExceeded"), 400, "throttled"),
+            (Some("ConditionalCheckFailedException"), 400, "conflict"),
+            (Some("ConditionalCheckFailed"), 400, "conflict"),
+            (Some("TransactionConflictException"), 400, "unavailable"),
+            (Some("TransactionConflict"), 400, "unavailable"),
+            (Some("InternalServerError"), 500, "unavailable"),
+            (None, 503, "unavailable"),
+            (Some("ValidationException"), 400, "rejected"),
+            (Some("ResourceNotFoundException"), 400, "rejected"),
+            (Some("AccessDeniedException"), 400, "rejected"),
+            (None, 400, "rejected"),
+        ];
+        for (code, status, want) in cases {
+            assert_eq!(class(code, status), want, "{code:?} {status}");
+        }
+    }
+
+    #[test]
+    fn a_missing_or_mistyped_attribute_is_corrupt_and_named_without_its_value() {
+        let item = Item::from([
+            ("status".to_string(), n(7)),
+            ("phone_number".to_string(), s("+14155550100")),
+            ("count".to_string(), n(-1)),
+        ]);
+        let attrs = Attributes::of("room", &item);
+        let message = |e: StoreError| {
+            assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
+            e.to_string()
+        };
+        assert_eq!(
+            message(attrs.string("room_sid").unwrap_err()),
+            "corrupt item: room item: attribute room_sid is missing"
+        );
+        assert_eq!(
+            message(attrs.string("status").unwrap_err()),
+            "corrupt item: room item: attribute status is not a string"
+        );
+        let mistyped = message(attrs.number::<i64>("phone_number").unwrap_err());
+        assert!(!mistyped.contains("+1415"), "{mistyped}");
+        assert!(message(attrs.number::<u32>("count").unwrap_err()).ends_with("out of range"));
+        assert_eq!(attrs.opt_string("absent").unwrap(), None);
+        assert_eq!(attrs.number::<i64>("count").unwrap(), -1);
+        assert!(attrs.string_set("absent").unwrap().is_empty());
+        assert!(!attrs.flag("absent").unwrap());
+        assert!(attrs.flag("status").is_err());
+    }
 }
