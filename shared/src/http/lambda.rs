@@ -102,10 +102,50 @@ mod tests {
 
     use super::*;
 
-    /// An HTTP API event (`events/health.json`) and a REST API one.
-    fn events() -> [(&'static str, Value); 2] {
+    /// What a case sets in an event.
+    #[derive(Clone, Copy, Debug)]
+    enum Part {
+        /// The body, flagged base64.
+        Base64Body,
+        Header(&'static str),
+        /// An HTTP API's `rawQueryString` (a REST API event's parameters are re-encoded).
+        RawQuery,
+    }
+    use Part::{Base64Body, Header, RawQuery};
+
+    /// What `lambda_http` 1.3 panics on converting, all set by the client.
+    const PANICKING: [(Part, &str); 13] = [
+        (Base64Body, "not base64!!"),
+        (Base64Body, "YT0x\n"),
+        (Header("host"), "video example com"),
+        (Header("host"), "example.com:99999"),
+        (Header("host"), "example.com:x"),
+        (Header("host"), "[::1"),
+        (Header("x-forwarded-proto"), ""),
+        (Header("x-forwarded-proto"), "ht tp"),
+        (Header("x-forwarded-proto"), "1https"),
+        (RawQuery, "a=\"b\""),
+        (RawQuery, "a=b c"),
+        (RawQuery, "a=<b>"),
+        (RawQuery, "a=\u{7f}"),
+    ];
+
+    /// Client-set oddities that `lambda_http` converts.
+    const CONVERTING: [(Part, &str); 7] = [
+        (Base64Body, "YT0x"),
+        (Header("x-note"), "é"),
+        (Header("host"), "ex%41mple.com"),
+        (RawQuery, "a={b}|^`\\"),
+        (RawQuery, "a=é"),
+        (RawQuery, "a=%ZZ"),
+        (RawQuery, "a=b#c"),
+    ];
+
+    /// Each case applied to an HTTP API event (`events/health.json`) and to a REST API one
+    /// where it applies, named.
+    fn cases(table: &[(Part, &str)]) -> Vec<(String, Value)> {
         let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap();
-        [
+        let events = [
             (
                 "http api",
                 parse(include_str!("../../../events/health.json")),
@@ -114,30 +154,32 @@ mod tests {
                 "rest api",
                 parse(include_str!("../../../events/room-status-rest-api.json")),
             ),
-        ]
-    }
-
-    /// `event` with header `name` set to `value` (replacing any spelling of it), as both
-    /// payload formats carry headers.
-    fn with_header(mut event: Value, name: &str, value: &str) -> Value {
-        for field in ["headers", "multiValueHeaders"] {
-            if let Some(map) = event[field].as_object_mut() {
-                map.retain(|k, _| !k.eq_ignore_ascii_case(name));
+        ];
+        let mut out = Vec::new();
+        for (format, event) in events {
+            out.push((format!("{format}, as it is"), event.clone()));
+            for &(part, value) in table {
+                let mut event = event.clone();
+                match part {
+                    Base64Body => {
+                        event["body"] = value.into();
+                        event["isBase64Encoded"] = true.into();
+                    }
+                    Header(name) => {
+                        for field in ["headers", "multiValueHeaders"] {
+                            if let Some(map) = event[field].as_object_mut() {
+                                map.retain(|k, _| !k.eq_ignore_ascii_case(name));
+                            }
+                        }
+                        event["headers"][name] = value.into();
+                    }
+                    RawQuery if format == "http api" => event["rawQueryString"] = value.into(),
+                    RawQuery => continue,
+                }
+                out.push((format!("{format}, {part:?} {value:?}"), event));
             }
         }
-        event["headers"][name] = value.into();
-        event
-    }
-
-    fn with_body(mut event: Value, body: &str) -> Value {
-        event["body"] = body.into();
-        event["isBase64Encoded"] = true.into();
-        event
-    }
-
-    fn with_raw_query(mut event: Value, query: &str) -> Value {
-        event["rawQueryString"] = query.into();
-        event
+        out
     }
 
     /// Whether `lambda_http` converts the event (deserialising it first) without panicking.
@@ -147,80 +189,13 @@ mod tests {
         matches!(converted, Ok(Ok(_)))
     }
 
-    /// The events `lambda_http` 1.3 panics on, in both payload formats unless said otherwise.
-    fn panicking(event: &Value, http_api: bool) -> Vec<(String, Value)> {
-        let mut cases = vec![
-            (
-                "body not base64".into(),
-                with_body(event.clone(), "not base64!!"),
-            ),
-            (
-                "body base64 with a newline".into(),
-                with_body(event.clone(), "YT0x\n"),
-            ),
-        ];
-        for host in [
-            "video example com",
-            "example.com:99999",
-            "example.com:x",
-            "[::1",
-        ] {
-            cases.push((
-                format!("Host {host}"),
-                with_header(event.clone(), "host", host),
-            ));
-        }
-        for proto in ["", "ht tp", "1https"] {
-            let case = with_header(event.clone(), "x-forwarded-proto", proto);
-            cases.push((format!("X-Forwarded-Proto {proto:?}"), case));
-        }
-        if http_api {
-            // A REST API event's query parameters are re-encoded; an HTTP API's raw one is not.
-            for query in ["a=\"b\"", "a=b c", "a=<b>", "a=\u{7f}"] {
-                cases.push((
-                    format!("query {query:?}"),
-                    with_raw_query(event.clone(), query),
-                ));
-            }
-        }
-        cases
-    }
-
-    /// Client-controlled oddities that `lambda_http` converts.
-    fn converting(event: &Value, http_api: bool) -> Vec<(String, Value)> {
-        let mut cases = vec![
-            ("the fixture".into(), event.clone()),
-            ("body base64".into(), with_body(event.clone(), "YT0x")),
-            (
-                "a non-ASCII header".into(),
-                with_header(event.clone(), "x-note", "é"),
-            ),
-            (
-                "an odd but valid Host".into(),
-                with_header(event.clone(), "host", "ex%41mple.com"),
-            ),
-        ];
-        if http_api {
-            for query in ["a={b}|^`\\", "a=é", "a=%ZZ", "a=b#c"] {
-                cases.push((
-                    format!("query {query:?}"),
-                    with_raw_query(event.clone(), query),
-                ));
-            }
-        }
-        cases
-    }
-
     #[test]
     fn lambda_http_panics_converting_these_client_controlled_events_and_only_these() {
-        for (format, event) in events() {
-            let http_api = format == "http api";
-            for (case, bad) in panicking(&event, http_api) {
-                assert!(!converts(&bad), "{format}, {case}: expected a panic");
-            }
-            for (case, good) in converting(&event, http_api) {
-                assert!(converts(&good), "{format}, {case}: expected a request");
-            }
+        for (case, event) in cases(&PANICKING) {
+            assert_eq!(converts(&event), case.ends_with("as it is"), "{case}");
+        }
+        for (case, event) in cases(&CONVERTING) {
+            assert!(converts(&event), "{case}: expected a request");
         }
     }
 
@@ -238,13 +213,14 @@ mod tests {
         }
     }
 
-    async fn run(handler: &Probe, event: Value) -> Value {
+    /// `event` through [`invoke`] to a fresh probe: the response, and how often the probe ran.
+    async fn run(event: Value) -> (Value, usize) {
+        let probe = Probe::default();
         let mut context = Context::default();
         context.request_id = "req-1".into();
         let payload = serde_json::from_value(event).expect("an API Gateway event");
-        invoke(handler, LambdaEvent::new(payload, context))
-            .await
-            .unwrap()
+        let response = invoke(&probe, LambdaEvent::new(payload, context)).await;
+        (response.unwrap(), probe.0.load(Ordering::SeqCst))
     }
 
     fn body(response: &Value) -> Value {
@@ -253,39 +229,43 @@ mod tests {
 
     #[tokio::test]
     async fn an_event_lambda_http_cannot_convert_is_a_400_and_no_handler_runs() {
-        for (format, event) in events() {
-            for (case, bad) in panicking(&event, format == "http api") {
-                let probe = Probe::default();
-                let response = run(&probe, bad).await;
-                assert_eq!(response["statusCode"], 400, "{format}, {case}: {response}");
-                assert_eq!(
-                    response["headers"]["content-type"], "application/json",
-                    "{format}, {case}"
-                );
-                let code = if case.starts_with("body") {
-                    "malformed_body"
-                } else {
-                    "malformed_request"
-                };
-                assert_eq!(body(&response)["error"]["code"], code, "{format}, {case}");
-                assert_eq!(probe.0.load(Ordering::SeqCst), 0, "{format}, {case}");
+        for (case, event) in cases(&PANICKING) {
+            if case.ends_with("as it is") {
+                continue;
             }
+            let (response, calls) = run(event).await;
+            assert_eq!(response["statusCode"], 400, "{case}: {response}");
+            assert_eq!(response["headers"]["content-type"], "application/json");
+            let code = if case.contains("Base64Body") {
+                "malformed_body"
+            } else {
+                "malformed_request"
+            };
+            assert_eq!(body(&response)["error"]["code"], code, "{case}");
+            assert_eq!(calls, 0, "{case}");
+            // A REST API refuses a proxy response with any other field as malformed.
+            let known = ["statusCode", "headers", "body", "isBase64Encoded"];
+            let fields = response.as_object().unwrap().keys();
+            assert!(
+                fields.clone().all(|f| known.contains(&f.as_str())),
+                "{response}"
+            );
         }
     }
 
     #[tokio::test]
     async fn a_convertible_event_reaches_the_handler_with_its_lambda_context() {
-        for (format, event) in events() {
-            for (case, good) in converting(&event, format == "http api") {
-                let probe = Probe::default();
-                let response = run(&probe, good).await;
-                assert_eq!(response["statusCode"], 200, "{format}, {case}: {response}");
-                assert_eq!(body(&response)["request_id"], "req-1", "{format}, {case}");
-                assert_eq!(probe.0.load(Ordering::SeqCst), 1, "{format}, {case}");
-            }
+        for (case, event) in cases(&CONVERTING) {
+            let (response, calls) = run(event).await;
+            assert_eq!(response["statusCode"], 200, "{case}: {response}");
+            assert_eq!(body(&response)["request_id"], "req-1", "{case}");
+            assert_eq!(calls, 1, "{case}");
+            let route = if case.starts_with("http") {
+                "GET /healthz"
+            } else {
+                "POST /twilio/room-status"
+            };
+            assert_eq!(body(&response)["route"], route, "{case}");
         }
-        let probe = Probe::default();
-        let health = run(&probe, events()[0].1.clone()).await;
-        assert_eq!(body(&health)["route"], "GET /healthz");
     }
 }
