@@ -53,7 +53,11 @@ impl App {
                 Proof::Jwt => "  (Bearer JWT)",
                 Proof::TwilioSignature => "  (X-Twilio-Signature)",
             };
-            out.push_str(&format!("  {:<6} {}{proof}\n", r.method, r.template));
+            out.push_str(&format!(
+                "  {:<6} {}{proof}\n",
+                r.method.as_str(),
+                r.template
+            ));
         }
         out.push_str(
             "dev bearer token:\n  cargo run -q -p local-api -- token --sub alice --tenant acme \
