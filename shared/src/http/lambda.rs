@@ -4,9 +4,9 @@
 //! flagged base64 that is not, and a URI it cannot build from the `Host` or `X-Forwarded-Proto`
 //! header or from an HTTP API's raw query string (a `"`, `<`, space or control character, which
 //! API Gateway passes on as the client sent it). The runtime would report the panic and API
-//! Gateway answer 500. So the conversion runs under `catch_unwind` (which needs the release
-//! profile's `panic = "unwind"`), and such an event is a 400 in the one error shape, with no
-//! handler run. The tests below record which events panic.
+//! Gateway answer 500. So the body is checked first (its own 400 code), the conversion runs under
+//! `catch_unwind` (which needs the release profile's `panic = "unwind"`), and such an event is a
+//! 400 in the one error shape, with no handler run. The tests below record which events panic.
 
 use std::panic::AssertUnwindSafe;
 
