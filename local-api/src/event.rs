@@ -1,5 +1,5 @@
-//! An HTTP request as the API Gateway HTTP API (payload format 2.0) event AWS would send, turned
-//! into a `lambda_http::Request` by the same conversion the Lambda runtime uses.
+//! An HTTP request as the API Gateway HTTP API (payload format 2.0) event AWS would send: raw path
+//! and query, route key and path parameters, and the authorizer's claims in the request context.
 
 use std::collections::HashMap;
 
@@ -9,14 +9,15 @@ use serde_json::{Value, json};
 
 use crate::auth::Claims;
 
-/// Builds the event and converts it.
-pub fn to_lambda_request(
+/// The event of one request; `path_params` are percent-decoded, as API Gateway gives them.
+pub fn api_gateway_event(
     parts: &Parts,
     body: &[u8],
     route_key: &str,
     path_params: &HashMap<String, String>,
     claims: Option<&Claims>,
-) -> Result<lambda_http::Request, serde_json::Error> {
+    request_id: &str,
+) -> Value {
     let mut headers = serde_json::Map::new();
     for (name, value) in &parts.headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -53,7 +54,7 @@ pub fn to_lambda_request(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
     let authorizer = claims.map(|c| json!({ "jwt": { "claims": c.claims, "scopes": c.scopes } }));
-    let event = json!({
+    json!({
         "version": "2.0",
         "routeKey": route_key,
         "rawPath": parts.uri.path(),
@@ -73,7 +74,7 @@ pub fn to_lambda_request(
                 "sourceIp": "127.0.0.1",
                 "userAgent": parts.headers.get(http::header::USER_AGENT).and_then(|h| h.to_str().ok()).unwrap_or(""),
             },
-            "requestId": uuid_like(),
+            "requestId": request_id,
             "routeKey": route_key,
             "stage": "$default",
             "time": now.format(&time::format_description::well_known::Rfc2822).unwrap_or_default(),
@@ -82,16 +83,5 @@ pub fn to_lambda_request(
         },
         "body": if body.is_empty() { Value::Null } else { Value::String(body) },
         "isBase64Encoded": is_base64,
-    });
-    lambda_http::request::from_str(&event.to_string())
-}
-
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "local-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    })
 }

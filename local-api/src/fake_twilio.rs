@@ -22,6 +22,7 @@ use axum::body::Body;
 use base64::Engine;
 use http::request::Parts;
 use http::{HeaderMap, Response, StatusCode};
+use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 use shared::clock::{now_unix, rfc3339};
 use time::format_description::well_known::Rfc3339;
@@ -74,12 +75,12 @@ impl FakeTwilio {
         let Some(segments) = path
             .trim_matches('/')
             .split('/')
-            .map(crate::routes::percent_decode)
-            .collect::<Option<Vec<String>>>()
+            .map(|s| percent_decode_str(s).decode_utf8().ok())
+            .collect::<Option<Vec<_>>>()
         else {
             return not_found(path);
         };
-        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let segments: Vec<&str> = segments.iter().map(|s| s.as_ref()).collect();
         // A poisoned lock only means another request panicked; the maps are still whole.
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         match (parts.method.as_str(), segments.as_slice()) {

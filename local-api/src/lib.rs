@@ -1,6 +1,7 @@
 //! The local API as a library: builds the app from its settings and serves it, so that tests
 //! start it on a random port exactly as `main.rs` starts it on `PORT`.
 
+mod app;
 pub mod auth;
 pub mod defaults;
 mod event;
@@ -10,14 +11,14 @@ pub mod routes;
 use std::future::Future;
 use std::sync::Arc;
 
+pub use app::App;
 pub use defaults::Settings;
 use fake_twilio::FakeTwilio;
-pub use routes::App;
 
 /// Builds every function's state and the route table, with the fake Twilio when the settings
 /// point Twilio at it.
 pub async fn app(settings: &Settings) -> anyhow::Result<App> {
-    let table = routes::build(&|name: &str| settings.lookup(name)).await?;
+    let table = routes::table(&|name: &str| settings.lookup(name)).await?;
     let fake = settings
         .fake_twilio()
         .map(|base| FakeTwilio::new(base.to_string()));
@@ -30,11 +31,7 @@ pub async fn serve(
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = axum::Router::new().fallback(move |req| {
-        let app = app.clone();
-        async move { app.serve(req).await }
-    });
-    axum::serve(listener, router)
+    axum::serve(listener, app.router())
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -1,4 +1,7 @@
-//! HTTP plumbing shared by the HTTP functions: JSON responses, JSON bodies and route keys.
+//! HTTP plumbing shared by the HTTP functions: the Lambda entry point ([`run_lambda`]), JSON
+//! responses, JSON bodies and route keys.
+
+mod lambda;
 
 use async_trait::async_trait;
 
@@ -8,21 +11,13 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
+pub use lambda::{invoke, run_lambda};
+
 /// An HTTP function: what a Lambda entry point and the local API both call.
 #[async_trait]
 pub trait Handler: Send + Sync {
     /// Answers one request. Errors are already mapped to responses.
     async fn handle(&self, req: Request) -> Response<Body>;
-}
-
-/// Runs `handler` under the Lambda runtime: the whole `main` of an HTTP function after its
-/// state is built.
-pub async fn run_lambda(handler: impl Handler) -> Result<(), lambda_http::Error> {
-    let handler = &handler;
-    lambda_http::run(lambda_http::service_fn(move |req| async move {
-        Ok::<_, lambda_http::Error>(handler.handle(req).await)
-    }))
-    .await
 }
 
 /// A JSON response with the given status.

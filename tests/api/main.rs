@@ -1,10 +1,12 @@
 //! The integration tests, one binary: each module drives a function or an adapter against moto's
-//! server (started by `scripts/test`) and, where Twilio is involved, a wiremock Twilio.
+//! server (started by `scripts/test`) and, where Twilio is involved, a wiremock Twilio; `local_api`
+//! drives the local API over HTTP, offline.
 
 mod access_token_differential;
 mod audit_store;
 mod health;
 mod idempotency;
+mod local_api;
 mod ratelimit_store;
 mod rooms;
 mod secrets;

@@ -1,5 +1,5 @@
 //! Helpers for Twilio's callbacks: signed room status events built on the fixtures' shape, and
-//! invocation through the webhook functions' Lambda entry point.
+//! invocation through the functions' Lambda entry point.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -75,7 +75,8 @@ pub async fn invoke(handler: &dyn Handler, event: Value, budget: Option<Duration
             .expect("after 1970")
             .as_millis() as u64;
     }
-    shared::webhook::invoke(handler, event, context)
+    let payload = serde_json::from_value(event).expect("an API Gateway event");
+    shared::http::invoke(handler, lambda_http::LambdaEvent::new(payload, context))
         .await
         .expect("the entry point answers every API Gateway event")
 }

@@ -19,26 +19,22 @@ pub fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>, String> {
     Ok(params)
 }
 
+/// One name or value: `+` is a space, then percent escapes are decoded (by `percent-encoding`,
+/// which leaves an incomplete escape as it is, so that is checked first).
 fn decode_component(s: &str) -> Result<String, String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = s
-                    .get(i + 1..i + 3)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| "the body is not form data: a bad percent escape".to_string())?;
-                out.push(hex);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
+    let complete = s.split('%').skip(1).all(|after| {
+        after
+            .as_bytes()
+            .get(..2)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !complete {
+        return Err("the body is not form data: a bad percent escape".into());
     }
-    String::from_utf8(out).map_err(|_| "the body's form fields are not UTF-8".to_string())
+    percent_encoding::percent_decode_str(&s.replace('+', " "))
+        .decode_utf8()
+        .map(|text| text.into_owned())
+        .map_err(|_| "the body's form fields are not UTF-8".to_string())
 }
 
 #[cfg(test)]
@@ -57,6 +53,11 @@ mod tests {
             ]
         );
         assert!(parse_form(b"").unwrap().is_empty());
+        assert_eq!(
+            parse_form(b"x=a%2Bb+c").unwrap(),
+            vec![("x".to_string(), "a+b c".to_string())],
+            "an escaped '+' stays a '+'"
+        );
         for bad in [
             &b"{\"RoomSid\":\"RM1\"}"[..],
             b"RoomSid=%ZZ",

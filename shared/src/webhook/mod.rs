@@ -4,12 +4,11 @@
 //! - The signed URL is rebuilt as Twilio saw it ([`signed_url`]): `PUBLIC_BASE_URL` plus the
 //!   request's raw path and raw query string. Without a base URL, the `Host` and
 //!   `X-Forwarded-Proto` headers stand in for it.
-//! - A missing signature is a 400, a wrong one a 403, a body that is not a form (or not valid
-//!   base64) a 400: nothing else runs. Each rejection is logged, without the signature or the
-//!   token, and counted as the `WebhookRejected` metric.
-//! - [`run_lambda`] is the Lambda entry point of functions that take callbacks (see [`entry`]).
+//! - A missing signature is a 400, a wrong one a 403, a body that is not a form a 400: nothing
+//!   else runs. Each rejection is logged, without the signature or the token, and counted as the
+//!   `WebhookRejected` metric. (An event `lambda_http` cannot convert, such as a body flagged
+//!   base64 that is not, is a 400 from `crate::http::run_lambda` before any handler runs.)
 
-pub mod entry;
 mod form;
 mod signed_url;
 
@@ -22,7 +21,6 @@ use crate::error::ApiError;
 use crate::secrets::Secrets;
 use crate::twilio::signature::{self, BODY_SHA256_PARAM, Payload};
 
-pub use entry::{Unreadable, invoke, run_lambda};
 pub use form::parse_form;
 pub use signed_url::signed_url;
 
@@ -82,7 +80,6 @@ enum Rejection {
     MissingSignature,
     InvalidSignature,
     MalformedBody,
-    MalformedRequest,
     UnknownUrl,
 }
 
@@ -92,7 +89,6 @@ impl Rejection {
             Rejection::MissingSignature => "missing_signature",
             Rejection::InvalidSignature => "invalid_signature",
             Rejection::MalformedBody => "malformed_body",
-            Rejection::MalformedRequest => "malformed_request",
             Rejection::UnknownUrl => "unknown_url",
         }
     }
@@ -106,9 +102,7 @@ impl Rejection {
             Rejection::InvalidSignature => {
                 ApiError::forbidden(code, "the X-Twilio-Signature header does not match")
             }
-            Rejection::MalformedBody | Rejection::MalformedRequest => {
-                ApiError::bad_request(code, detail.to_string())
-            }
+            Rejection::MalformedBody => ApiError::bad_request(code, detail.to_string()),
             Rejection::UnknownUrl => ApiError::bad_request(
                 code,
                 "the request's URL cannot be rebuilt: no PUBLIC_BASE_URL and no Host header",
@@ -140,23 +134,6 @@ pub async fn verify(
         rejection.into_error(detail)
     };
 
-    match req.extensions().get::<Unreadable>() {
-        Some(Unreadable::Body) => {
-            return Err(reject(
-                Rejection::MalformedBody,
-                None,
-                "the body is flagged base64 but is not valid base64",
-            ));
-        }
-        Some(Unreadable::Request) => {
-            return Err(reject(
-                Rejection::MalformedRequest,
-                None,
-                "the request cannot be read",
-            ));
-        }
-        None => {}
-    }
     let Some(url) = signed_url(req, public_base) else {
         return Err(reject(Rejection::UnknownUrl, None, ""));
     };

@@ -1,13 +1,19 @@
 //! The local API end to end, offline, as on a fresh machine: over real HTTP on a random port,
 //! with the embedded store, the dev credentials and the embedded fake Twilio, running the
-//! functions' own handlers. Nothing here needs moto, an AWS account or a Twilio account.
+//! functions' own handlers; and its routing, which must hand each handler the request API Gateway
+//! would. Nothing here needs moto, an AWS account or a Twilio account.
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use local_api::Settings;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use local_api::routes::{self, Proof};
+use local_api::{App, Settings};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use shared::http::Handler;
 
 /// The dev API key secret that signs Access Tokens on the dev credentials (`defaults.rs`).
 const DEV_API_SECRET: &str = "local-dev-api-key-secret";
@@ -25,7 +31,6 @@ impl LocalApi {
     /// Starts one. It reads nothing from the process environment: `./scripts/test` exports
     /// `TABLE_NAME` and AWS endpoints, and this test is the run on a fresh machine.
     async fn start() -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let settings = Settings::new(|_| None, addr);
@@ -33,13 +38,43 @@ impl LocalApi {
             settings.fake_twilio().is_some(),
             "dev credentials use the fake"
         );
-        let app = Arc::new(local_api::app(&settings).await.unwrap());
-        tokio::spawn(local_api::serve(listener, app, std::future::pending()));
+        let app = local_api::app(&settings).await.unwrap();
+        Self::serve(listener, app, settings.auth_secret())
+    }
+
+    /// Serves `app`, which accepts bearer tokens signed with `auth_secret`, on `listener`.
+    fn serve(listener: tokio::net::TcpListener, app: App, auth_secret: String) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(local_api::serve(
+            listener,
+            Arc::new(app),
+            std::future::pending(),
+        ));
         Self {
-            base: format!("http://{addr}"),
+            base,
             http: reqwest::Client::new(),
-            auth_secret: settings.auth_secret(),
+            auth_secret,
         }
+    }
+
+    /// Serves `routes` alone, without a fake Twilio.
+    async fn with_routes(routes: Vec<routes::Route>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let secret = "routing-test-secret".to_string();
+        Self::serve(listener, App::new(routes, secret.clone(), None), secret)
+    }
+
+    /// A request without credentials; its status and JSON body.
+    async fn anonymous(&self, method: reqwest::Method, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// A dev bearer token, as `local-api token …` prints it.
@@ -307,4 +342,142 @@ async fn the_fake_twilio_refuses_calls_without_credentials_and_unknown_rooms_as_
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(body["error"]["code"], "room_not_found");
+}
+
+#[tokio::test]
+async fn every_route_of_the_table_is_served_and_anything_else_is_a_json_404() {
+    let api = LocalApi::start().await;
+    let (get, post) = (reqwest::Method::GET, reqwest::Method::POST);
+    let served = [
+        (get.clone(), "/healthz", StatusCode::OK),
+        (post.clone(), "/verify/start", StatusCode::UNAUTHORIZED),
+        (post.clone(), "/verify/check", StatusCode::UNAUTHORIZED),
+        (post.clone(), "/video/token", StatusCode::UNAUTHORIZED),
+        (post.clone(), "/twilio/room-status", StatusCode::BAD_REQUEST),
+        (post.clone(), "/admin/rooms", StatusCode::UNAUTHORIZED),
+        (
+            post.clone(),
+            "/admin/rooms/RM1/complete",
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            post.clone(),
+            "/admin/rooms/RM1/participants/PA1/disconnect",
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            get.clone(),
+            "/admin/audit?room_sid=RM1",
+            StatusCode::UNAUTHORIZED,
+        ),
+    ];
+    for (method, path, expected) in served {
+        let (status, body) = api.anonymous(method.clone(), path).await;
+        assert_eq!(status, expected, "{method} {path}: {body}");
+    }
+    let (_, body) = api.anonymous(post.clone(), "/twilio/room-status").await;
+    assert_eq!(body["error"]["code"], "missing_signature");
+
+    let unserved = [
+        (get.clone(), "/verify/start"),
+        (post.clone(), "/healthz"),
+        (reqwest::Method::HEAD, "/healthz"),
+        (get.clone(), "/healthz/more"),
+        (post.clone(), "/admin/rooms//complete"),
+        (post.clone(), "/admin/rooms/%FF/complete"),
+        (get.clone(), "/recordings/class/1"),
+    ];
+    for (method, path) in unserved {
+        let response = api
+            .http
+            .request(method.clone(), format!("{}{path}", api.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        if method != reqwest::Method::HEAD {
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "no_route", "{method} {path}");
+        }
+    }
+}
+
+/// A handler that answers with what API Gateway would have told it about the request.
+struct Echo;
+
+#[async_trait]
+impl Handler for Echo {
+    async fn handle(&self, req: Request) -> Response<Body> {
+        let claims = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+                .authorizer
+                .as_ref()
+                .and_then(|a| a.jwt.as_ref())
+                .map(|jwt| json!(jwt.claims)),
+            _ => None,
+        };
+        let echo = json!({
+            "route": shared::http::route_key(&req),
+            "room_sid": req.path_parameters_ref().and_then(|p| p.first("room_sid")),
+            "raw_path": req.raw_http_path(),
+            "x": req.query_string_parameters_ref().and_then(|q| q.first("x")),
+            "request_id": req.lambda_context_ref().map(|c| c.request_id.clone()),
+            "claims": claims,
+        });
+        shared::http::json(http::StatusCode::OK, &echo)
+    }
+}
+
+#[tokio::test]
+async fn a_handler_gets_path_parameters_raw_path_route_key_and_claims_as_api_gateway_sends_them() {
+    let echo: Arc<dyn Handler> = Arc::new(Echo);
+    let api = LocalApi::with_routes(vec![
+        routes::post("/admin/rooms/{room_sid}/complete", Proof::Anyone, &echo),
+        routes::get("/admin/audit", Proof::Jwt, &echo),
+    ])
+    .await;
+    let (status, body) = api
+        .anonymous(
+            reqwest::Method::POST,
+            "/admin/rooms/RM%41b/complete?x=1%202",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["route"], "POST /admin/rooms/{room_sid}/complete");
+    assert_eq!(body["room_sid"], "RMAb", "decoded, as API Gateway gives it");
+    assert_eq!(body["raw_path"], "/admin/rooms/RM%41b/complete");
+    assert_eq!(body["x"], "1 2");
+    assert!(
+        body["request_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{body}"
+    );
+    assert_eq!(body["claims"], Value::Null);
+
+    let admin = api.token(&["--sub", "ops", "--tenant", "acme", "--scope", "video:admin"]);
+    let (status, body) = api
+        .call(reqwest::Method::GET, "/admin/audit", &admin, &[], None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["route"], "GET /admin/audit");
+    assert_eq!(body["claims"]["sub"], "ops");
+    assert_eq!(body["claims"]["tenant"], "acme");
+    let (status, body) = api.anonymous(reqwest::Method::GET, "/admin/audit").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+}
+
+#[tokio::test]
+async fn a_request_lambda_http_cannot_convert_is_the_same_400_locally_as_in_lambda() {
+    let echo: Arc<dyn Handler> = Arc::new(Echo);
+    let api = LocalApi::with_routes(vec![routes::get("/healthz", Proof::Anyone, &echo)]).await;
+    let response = api
+        .http
+        .get(format!("{}/healthz", api.base))
+        .header("X-Forwarded-Proto", "ht tp")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "malformed_request");
 }
