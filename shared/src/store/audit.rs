@@ -35,6 +35,14 @@ pub enum AuditAction {
     DisconnectParticipant,
     /// GET /admin/audit: reading the audit log is audited too.
     ListAudit,
+    /// Key rotation created a Twilio API key.
+    CreateApiKey,
+    /// Key rotation made a key the one that signs (`AWSCURRENT`).
+    PromoteApiKey,
+    /// Key rotation revoked a retired key whose grace had passed.
+    RevokeApiKey,
+    /// Key rotation revoked a key it had created but never stored (or had given up on).
+    RevokeOrphanApiKey,
 }
 
 impl AuditAction {
@@ -45,18 +53,29 @@ impl AuditAction {
             AuditAction::CompleteRoom => "complete_room",
             AuditAction::DisconnectParticipant => "disconnect_participant",
             AuditAction::ListAudit => "list_audit",
+            AuditAction::CreateApiKey => "create_api_key",
+            AuditAction::PromoteApiKey => "promote_api_key",
+            AuditAction::RevokeApiKey => "revoke_api_key",
+            AuditAction::RevokeOrphanApiKey => "revoke_orphan_api_key",
         }
     }
 
+    /// Every action.
+    pub const ALL: [AuditAction; 8] = [
+        AuditAction::CreateRoom,
+        AuditAction::CompleteRoom,
+        AuditAction::DisconnectParticipant,
+        AuditAction::ListAudit,
+        AuditAction::CreateApiKey,
+        AuditAction::PromoteApiKey,
+        AuditAction::RevokeApiKey,
+        AuditAction::RevokeOrphanApiKey,
+    ];
+
     /// The action of a stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            AuditAction::CreateRoom,
-            AuditAction::CompleteRoom,
-            AuditAction::DisconnectParticipant,
-            AuditAction::ListAudit,
-        ]
-        .into_iter()
+        Self::ALL
+            .into_iter()
         .find(|a| a.as_str() == s)
     }
 }
@@ -117,6 +136,8 @@ pub struct AuditEntry {
     pub room: Option<String>,
     /// The participant's SID, for a disconnect.
     pub participant_sid: Option<String>,
+    /// The Twilio API key's SID (`SK…`), for key rotation's actions.
+    pub key_sid: Option<String>,
     /// How it ended.
     pub outcome: AuditOutcome,
     /// The HTTP status the admin was answered with (none while pending).
@@ -139,6 +160,7 @@ impl AuditEntry {
             room_sid: None,
             room: None,
             participant_sid: None,
+            key_sid: None,
             outcome: AuditOutcome::Pending,
             status: None,
             code: None,
@@ -315,12 +337,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for a in [
-            AuditAction::CreateRoom,
-            AuditAction::CompleteRoom,
-            AuditAction::DisconnectParticipant,
-            AuditAction::ListAudit,
-        ] {
+        for a in AuditAction::ALL {
             assert_eq!(AuditAction::parse(a.as_str()), Some(a));
         }
         for o in [

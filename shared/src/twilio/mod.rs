@@ -5,6 +5,7 @@ pub mod client;
 pub mod compositions;
 pub mod error;
 pub mod form;
+pub mod keys;
 pub mod rooms;
 pub mod signature;
 pub mod verify;
