@@ -347,7 +347,11 @@ mod tests {
         let json = serde_json::json!(field.expose_secret());
         let carried: StepUpKey = serde_json::from_value(json).unwrap();
         let after = creds("new-secret", Some(carried));
-        assert!(StepUpKey::derive(&after).check(&proof.token, &alice, NOW).is_ok());
+        assert!(
+            StepUpKey::derive(&after)
+                .check(&proof.token, &alice, NOW)
+                .is_ok()
+        );
         // Without the carried key, the new API key secret would have voided the proof.
         assert_eq!(
             StepUpKey::derive(&creds("new-secret", None)).check(&proof.token, &alice, NOW),

@@ -5,6 +5,7 @@ mod access_token_differential;
 mod audit_store;
 mod health;
 mod idempotency;
+mod key_rotation;
 mod ratelimit_store;
 mod rooms;
 mod secrets;

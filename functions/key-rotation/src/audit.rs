@@ -4,8 +4,8 @@
 //! before it is carried out and settled after, as the admin routes do: a pending entry that never
 //! settles says the action may have happened when the run died.
 
-use shared::store::audit::{AuditAction, AuditEntry, AuditLog, AuditOutcome};
 use shared::store::StoreError;
+use shared::store::audit::{AuditAction, AuditEntry, AuditLog, AuditOutcome};
 use shared::twilio::TwilioError;
 
 /// The tenant of key rotation's entries.

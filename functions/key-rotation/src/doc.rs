@@ -139,7 +139,11 @@ impl KeyDoc {
             .iter()
             .map(|r| Retired {
                 sid: r.sid.clone(),
-                demoted_at: if r.sid == sid { demoted_at } else { r.demoted_at },
+                demoted_at: if r.sid == sid {
+                    demoted_at
+                } else {
+                    r.demoted_at
+                },
             })
             .collect();
         Self::with_retired(self.fields.clone(), self.creds.clone(), retired)
@@ -201,14 +205,23 @@ mod tests {
         assert_eq!(
             next.retired(),
             &[
-                Retired { sid: KEPT.into(), demoted_at: 7 },
-                Retired { sid: OLD.into(), demoted_at: 100 }
+                Retired {
+                    sid: KEPT.into(),
+                    demoted_at: 7
+                },
+                Retired {
+                    sid: OLD.into(),
+                    demoted_at: 100
+                }
             ]
         );
         let stored = KeyDoc::parse("id", &next.to_secret()).unwrap();
         assert_eq!(stored.retired(), next.retired());
         assert_eq!(stored.fields["owner"], "ops");
-        assert_eq!(stored.credentials().api_key_secret.expose_secret(), "new-secret");
+        assert_eq!(
+            stored.credentials().api_key_secret.expose_secret(),
+            "new-secret"
+        );
         assert_eq!(stored.demoted_at(OLD, 200).retired()[1].demoted_at, 200);
     }
 
@@ -219,7 +232,8 @@ mod tests {
         let first = old.successor(&new_key(), "e1", 1, &alive);
         let seeded = StepUpKey::derive(old.credentials()).to_field();
         assert_eq!(first.fields["step_up_key"], seeded.expose_secret());
-        let again: NewKey = serde_json::from_value(json!({"sid": GONE, "secret": "third"})).unwrap();
+        let again: NewKey =
+            serde_json::from_value(json!({"sid": GONE, "secret": "third"})).unwrap();
         let second = KeyDoc::parse("id", &first.to_secret())
             .unwrap()
             .successor(&again, "e2", 2, &alive);

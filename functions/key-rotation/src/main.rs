@@ -6,5 +6,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
     let config = shared::config::Config::from_env()?;
     let state = key_rotation::State::from_config(&config).await?;
-    lambda_runtime::run(lambda_runtime::service_fn(|event| key_rotation::handle(&state, event))).await
+    lambda_runtime::run(lambda_runtime::service_fn(|event| {
+        key_rotation::handle(&state, event)
+    }))
+    .await
 }

@@ -186,7 +186,11 @@ impl Run<'_> {
         let (current, _) = self.current.clone().expect("set above");
         let orphans: Vec<String> = listed
             .iter()
-            .filter(|k| k.friendly_name.as_deref().is_some_and(|n| n.starts_with(&prefix)))
+            .filter(|k| {
+                k.friendly_name
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with(&prefix))
+            })
             .filter(|k| k.sid != current.key_sid())
             .filter(|k| !current.retired().iter().any(|r| r.sid == k.sid))
             .map(|k| k.sid.clone())
@@ -255,7 +259,13 @@ impl Run<'_> {
             return Ok(false);
         }
         let s = self.state;
-        Ok(authenticates(&s.twilio, doc.credentials(), &s.video_base, self.timing.calls_until).await?)
+        Ok(authenticates(
+            &s.twilio,
+            doc.credentials(),
+            &s.video_base,
+            self.timing.calls_until,
+        )
+        .await?)
     }
 
     /// The event's rotation, once: replayed from its record, found done in the secret, or run.

@@ -79,7 +79,8 @@ impl Run<'_> {
         }
         self.step(Step::KeyChecked);
         let next = current.successor(&key, &self.request.id, self.demotion_time(), &self.alive);
-        self.stage_and_promote_new(next, &current_vid, &key.sid).await
+        self.stage_and_promote_new(next, &current_vid, &key.sid)
+            .await
     }
 
     async fn stage_and_promote_new(
@@ -131,6 +132,14 @@ impl Run<'_> {
         }
         self.step(Step::Promoted);
         trail.allowed(&entry, &sid, None).await;
+        let retired = self.current.as_ref().map(|(d, _)| d.key_sid().to_string());
+        tracing::info!(
+            event_id = %self.request.id,
+            key_sid = %sid,
+            retired_key_sid = retired.as_deref().unwrap_or(""),
+            grace_seconds = self.state.rules.grace(),
+            "new key current; the old one is retired until its grace has passed"
+        );
         self.record("promote_api_key", Some(&sid));
         self.report.rotated = true;
         metrics::count("KeysRotated", &[]);

@@ -74,9 +74,7 @@ impl AuditAction {
 
     /// The action of a stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-        .find(|a| a.as_str() == s)
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 }
 

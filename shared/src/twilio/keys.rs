@@ -99,11 +99,17 @@ impl<'a> Keys<'a> {
         let form = Form::new().text("FriendlyName", name);
         let response = self
             .client
-            .send(&self.account, &Call::create(self.url("Keys.json"), form), deadline)
+            .send(
+                &self.account,
+                &Call::create(self.url("Keys.json"), form),
+                deadline,
+            )
             .await?;
         let key: NewKey = response.json()?;
         if !crate::config::is_sid(&key.sid, "SK") {
-            return Err(TwilioError::Decode("the new key's sid is not an SK SID".into()));
+            return Err(TwilioError::Decode(
+                "the new key's sid is not an SK SID".into(),
+            ));
         }
         Ok((key, response.request_id))
     }
@@ -209,7 +215,8 @@ mod tests {
         };
         let keys = Keys::new(&client, &base, &auth);
         assert_eq!(
-            keys.url("Keys/SK0123456789abcdef0123456789abcdef.json").as_str(),
+            keys.url("Keys/SK0123456789abcdef0123456789abcdef.json")
+                .as_str(),
             "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Keys/SK0123456789abcdef0123456789abcdef.json"
         );
         let key: NewKey = serde_json::from_str(
