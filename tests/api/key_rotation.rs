@@ -323,7 +323,7 @@ async fn a_second_rotation_before_the_first_retired_key_is_revoked_keeps_track_o
 /// What a dry run must leave untouched.
 async fn snapshot(w: &World) -> (Vec<(String, Vec<String>)>, Vec<String>, usize, usize) {
     let keys = w.fake.books(|b| b.keys.keys().cloned().collect());
-    (w.labels().await, keys, created(&w).len(), revoked(&w).len())
+    (w.labels().await, keys, created(w).len(), revoked(w).len())
 }
 
 #[tokio::test]
@@ -349,4 +349,25 @@ async fn a_dry_run_reports_what_a_run_would_do_and_changes_nothing() {
     assert!(plan.actions.iter().any(|a| a.action == "create_api_key"));
     assert_eq!(snapshot(&w).await, before);
     assert!(w.fake.alive(&w.first_key));
+}
+
+#[test]
+fn the_templates_schedules_send_the_events_of_events() {
+    let path = integration_tests::events_dir().join("../template.yaml");
+    let template: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let events = &template["Resources"]["KeyRotationFunction"]["Properties"]["Events"];
+    let input = events["RevocationSweep"]["Properties"]["Input"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(input).unwrap(),
+        event("key-rotation-sweep")
+    );
+    // The rotation schedule sends EventBridge's own scheduled event, as in the fixture.
+    assert!(events["Rotate"]["Properties"].get("Input").is_none());
+    assert_eq!(
+        event("key-rotation-schedule")["detail"],
+        serde_json::json!({})
+    );
 }

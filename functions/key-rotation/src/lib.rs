@@ -20,6 +20,7 @@
 mod audit;
 mod doc;
 mod event;
+mod report;
 mod run;
 mod steps;
 
@@ -40,7 +41,7 @@ use url::Url;
 
 pub use doc::{KeyDoc, Retired};
 pub use event::Request;
-pub use run::{Action, Awaiting, Report};
+pub use report::{Action, Awaiting, Report};
 
 /// Added to API.md's rule before a retired key is revoked: requests signed with it that are
 /// still in flight, and clock skew between us and Twilio.

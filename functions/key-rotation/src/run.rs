@@ -6,63 +6,19 @@ use std::collections::HashSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::Context;
-use serde::{Deserialize, Serialize};
 use shared::idempotency::Claim;
 use shared::secrets::versions::PENDING;
 use shared::twilio::keys::{Keys, authenticates};
 use tokio::time::Instant;
 
 use crate::doc::KeyDoc;
+use crate::report::{Action, Awaiting, Report, Rotated};
 use crate::{Request, RotationError, State, Step};
 
 /// The time budget outside Lambda (no deadline in the context).
 const LOCAL_BUDGET: Duration = Duration::from_secs(60);
 /// Kept back from the deadline for the last writes.
 const ANSWER_MARGIN: Duration = Duration::from_secs(1);
-
-/// What a run did (or, in a dry run, would do): the invocation's answer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Report {
-    /// The event's id.
-    pub event_id: String,
-    /// Nothing was changed.
-    pub dry_run: bool,
-    /// This run made a new key current (false in a dry run).
-    pub rotated: bool,
-    /// This event's rotation had been completed by an earlier delivery.
-    pub already_rotated: bool,
-    /// The key that signs after the run.
-    pub current_key_sid: String,
-    /// The actions, in order.
-    pub actions: Vec<Action>,
-    /// Retired keys still alive and not yet due.
-    pub awaiting_revocation: Vec<Awaiting>,
-}
-
-/// One action of a run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Action {
-    /// `create_api_key`, `promote_api_key`, `revoke_api_key`, `revoke_orphan_api_key`,
-    /// `abandon_pending`, `clear_pending_label`, `clear_previous_label`.
-    pub action: String,
-    /// The key it concerns (unknown for a key a dry run would create).
-    pub key_sid: Option<String>,
-}
-
-/// A retired key and when it may be revoked.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Awaiting {
-    /// `SK…`.
-    pub key_sid: String,
-    /// Unix seconds.
-    pub due_at: i64,
-}
-
-/// What an event's completed rotation leaves in its idempotency record.
-#[derive(Serialize, Deserialize)]
-pub(crate) struct Rotated {
-    pub key_sid: String,
-}
 
 /// The invocation's deadlines.
 #[derive(Clone, Copy)]
