@@ -3,26 +3,24 @@
 //! and revocation, a crash after each step, duplicates, Twilio failing, two rotations before a
 //! revocation, dry runs, and step-up proofs across rotations.
 
+mod crashes;
 mod fake_twilio;
 mod proofs;
 mod world;
 
-use std::collections::HashSet;
-
-use futures::future::join_all;
 use integration_tests::{event, sid};
-use key_rotation::{REVOCATION_MARGIN, Report, RotationError, Step};
+use key_rotation::{REVOCATION_MARGIN, Report, RotationError};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use shared::store::audit::{AuditCursor, AuditLog};
 use world::{World, scheduled, sweep};
 
 /// API.md's rule: a retired key may be needed this long after its demotion.
-const RULE: i64 = 3600 + 300;
+pub(crate) const RULE: i64 = 3600 + 300;
 /// By then every run revokes it: the rule, the margin, and the invocation's 30 s budget.
-const LATEST: i64 = RULE + REVOCATION_MARGIN.as_secs() as i64 + 32;
+pub(crate) const LATEST: i64 = RULE + REVOCATION_MARGIN.as_secs() as i64 + 32;
 
-fn did(report: &Report, action: &str, sid: &str) -> bool {
+pub(crate) fn did(report: &Report, action: &str, sid: &str) -> bool {
     report
         .actions
         .iter()
@@ -53,12 +51,12 @@ async fn audit_of(key: &str) -> Vec<(String, String)> {
     out
 }
 
-fn created(w: &World) -> Vec<String> {
+pub(crate) fn created(w: &World) -> Vec<String> {
     w.fake
         .books(|b| b.created.iter().map(|k| k.sid.clone()).collect())
 }
 
-fn revoked(w: &World) -> Vec<String> {
+pub(crate) fn revoked(w: &World) -> Vec<String> {
     w.fake.books(|b| b.revoked.clone())
 }
 
@@ -141,92 +139,6 @@ async fn a_rotation_makes_a_checked_key_current_and_revokes_the_old_one_once_its
     assert_eq!(
         audit_of(&w.first_key).await,
         vec![trail("revoke_api_key", "allowed")]
-    );
-}
-
-/// After a crash at `step` and Lambda's retry of the same event: one new key, current; every
-/// other key the runs made revoked; the old key alive until its grace, then revoked once.
-async fn crash_then_retry(step: Step) {
-    let w = World::new().await;
-    let t0 = w.now();
-    let event = scheduled();
-    w.crash_after(step, event.clone()).await;
-    let retry = w
-        .invoke(event.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{step:?}: {e}"));
-    let current = w.current().await;
-    let alive: Vec<String> = created(&w)
-        .into_iter()
-        .filter(|k| w.fake.alive(k))
-        .collect();
-    assert_eq!(
-        alive,
-        vec![current.key_sid().to_string()],
-        "{step:?}: {retry:?}"
-    );
-    let orphans: HashSet<String> = created(&w)
-        .into_iter()
-        .filter(|k| !alive.contains(k))
-        .collect();
-    assert_eq!(
-        revoked(&w).into_iter().collect::<HashSet<_>>(),
-        orphans,
-        "{step:?}"
-    );
-    assert_eq!(
-        revoked(&w).len(),
-        orphans.len(),
-        "{step:?}: each revoked once"
-    );
-    assert!(
-        w.fake.alive(&w.first_key),
-        "{step:?}: the old key is not revoked early"
-    );
-    assert_eq!(current.retired()[0].sid, w.first_key, "{step:?}");
-    assert_eq!(w.stages().await.pending, None, "{step:?}");
-    let again = w.invoke(event).await.unwrap();
-    assert!(
-        again.already_rotated && !again.rotated,
-        "{step:?}: {again:?}"
-    );
-    assert_eq!(created(&w).len(), orphans.len() + 1, "{step:?}");
-    w.set_time(t0 + 120 + LATEST);
-    w.invoke(sweep()).await.unwrap();
-    let old: Vec<String> = revoked(&w)
-        .into_iter()
-        .filter(|k| *k == w.first_key)
-        .collect();
-    assert_eq!(old.len(), 1, "{step:?}");
-}
-
-#[tokio::test]
-async fn a_crash_after_any_step_is_finished_by_the_next_run_with_one_new_key() {
-    let steps = [
-        Step::Locked,
-        Step::KeyCreated,
-        Step::KeyChecked,
-        Step::Staged,
-        Step::Promoted,
-        Step::Unstaged,
-        Step::Recorded,
-    ];
-    join_all(steps.into_iter().map(crash_then_retry)).await;
-}
-
-#[tokio::test]
-async fn a_crash_after_a_revocation_never_revokes_twice() {
-    let w = World::new().await;
-    let t0 = w.now();
-    w.invoke(scheduled()).await.unwrap();
-    w.set_time(t0 + LATEST);
-    w.crash_after(Step::Revoked, sweep()).await;
-    let report = w.invoke(sweep()).await.unwrap();
-    assert_eq!(revoked(&w), vec![w.first_key.clone()]);
-    assert_eq!(w.fake.books(|b| b.deletes_of_gone_keys), 0);
-    assert!(
-        did(&report, "clear_previous_label", &w.first_key),
-        "{report:?}"
     );
 }
 
