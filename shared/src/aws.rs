@@ -13,9 +13,6 @@ use crate::memory::MemoryStore;
 use crate::secrets::{SecretStore, Secrets};
 use crate::store::Store;
 
-/// How long a secret fetched from Secrets Manager is served before it is refreshed.
-pub const SECRETS_TTL: Duration = Duration::from_secs(300);
-
 /// Loads the SDK configuration (region, credentials, endpoints from the SDK's own variables)
 /// with an HTTPS client on rustls and ring.
 pub async fn sdk_config() -> SdkConfig {
@@ -79,7 +76,7 @@ impl Backends {
             sm,
             config.twilio_secret_id.clone(),
             config.twilio_auth_secret_id.clone(),
-            SECRETS_TTL,
+            Duration::from_secs(config.secrets_cache_ttl_seconds),
             env,
         ));
         Self { store, secrets }

@@ -6,24 +6,21 @@
 //! `v1.{claims}`. So a proof is short-lived, bound to one tenant and user, unforgeable without the
 //! key, and checked with no storage read at all: the key is all a function needs.
 //!
-//! The key is derived from the Twilio API key secret (HMAC-SHA256 of a fixed label under that
-//! secret), which every function that mints tokens already holds, so a proof never needs the Auth
-//! Token and no extra secret exists to rotate or leak. Deriving rather than using the secret
-//! itself keeps the two uses apart: a proof is never also a valid Twilio signature.
-//!
-//! Key rotation: a new API key secret is a new proof key. Proofs issued under the old key stop
-//! verifying as soon as a function reads the new secret (at most `SECRETS_TTL` after rotation,
-//! when its cached copy is refreshed); their holders get a 401 and step up again. Within that
-//! window two warm functions may hold different keys, so a proof fresh from one can be refused
-//! by the other until both have refreshed. Both costs are bounded by `STEP_UP_TTL_SECONDS` and
-//! a rotation's rarity, and buy a check with no DynamoDB read.
+//! The key: the secret's `step_up_key` field (base64url of 32 bytes), which key rotation
+//! carries from each version of the API key secret to the next unchanged, so a proof stays valid
+//! for its whole lifetime on every function across a rotation (API.md), whether that function
+//! has refreshed its cached secret or not. Until the first rotation the field is absent and the
+//! key is derived from the API key secret (HMAC-SHA256 of a fixed label under that secret); the
+//! first rotation seeds `step_up_key` with exactly that derived key, so proofs outstanding then
+//! stay valid too. Deriving rather than using the API key secret itself keeps the two uses
+//! apart: a proof is never also a valid Twilio signature. A proof never needs the Auth Token.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use lambda_http::Request;
-use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize};
 use sha2::Sha256;
 
 use crate::caller::Caller;
@@ -74,7 +71,7 @@ pub enum StepUpError {
     #[error("no step-up proof")]
     Missing,
     /// Not a proof of ours: malformed, or its MAC does not check (forged, altered, or signed
-    /// with a key that has since been rotated).
+    /// under another proof key).
     #[error("invalid step-up proof")]
     Invalid,
     /// A genuine proof of another tenant or user.
@@ -117,10 +114,34 @@ struct Claims {
     jti: String,
 }
 
+/// Reads the secret's `step_up_key` field; a value that is not base64url of 32 bytes is refused
+/// without being quoted.
+impl<'de> Deserialize<'de> for StepUpKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = SecretString::deserialize(deserializer)?;
+        URL_SAFE_NO_PAD
+            .decode(text.expose_secret().trim_end_matches('='))
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .map(Self)
+            .ok_or_else(|| serde::de::Error::custom("step_up_key is not base64url of 32 bytes"))
+    }
+}
+
 impl StepUpKey {
-    /// The proof key of these credentials.
+    /// The proof key of these credentials: their `step_up_key` when the secret has one, else
+    /// the key derived from the API key secret (a secret that was never rotated).
     pub fn derive(creds: &TwilioCredentials) -> Self {
-        Self::from_secret(creds.api_key_secret.expose_secret().as_bytes())
+        match &creds.step_up_key {
+            Some(key) => key.clone(),
+            None => Self::from_secret(creds.api_key_secret.expose_secret().as_bytes()),
+        }
+    }
+
+    /// The key as the secret's `step_up_key` field holds it (base64url): what key rotation
+    /// writes, so that [`StepUpKey::derive`] of the new version gives this same key.
+    pub fn to_field(&self) -> SecretString {
+        SecretString::from(URL_SAFE_NO_PAD.encode(self.0))
     }
 
     /// The proof key under an arbitrary secret.
@@ -310,6 +331,36 @@ mod tests {
             key().issue(&alice, NOW, 600).token
         );
         assert_eq!(format!("{:?}", key()), "StepUpKey([redacted])");
+    }
+
+    #[test]
+    fn a_carried_step_up_key_is_the_derived_key_it_was_seeded_with() {
+        let creds = |secret: &str, step_up_key: Option<StepUpKey>| TwilioCredentials {
+            account_sid: "AC00000000000000000000000000000001".into(),
+            api_key_sid: "SK00000000000000000000000000000001".into(),
+            api_key_secret: secret.to_string().into(),
+            step_up_key,
+        };
+        let alice = caller("acme", "alice");
+        let before = creds("old-secret", None);
+        let proof = StepUpKey::derive(&before).issue(&alice, NOW, 600);
+        // What rotation writes into the new version, read back as a function reads it.
+        let field = StepUpKey::derive(&before).to_field();
+        let json = serde_json::json!(field.expose_secret());
+        let carried: StepUpKey = serde_json::from_value(json).unwrap();
+        let after = creds("new-secret", Some(carried));
+        assert!(
+            StepUpKey::derive(&after)
+                .check(&proof.token, &alice, NOW)
+                .is_ok()
+        );
+        // Without the carried key, the new API key secret would have voided the proof.
+        assert_eq!(
+            StepUpKey::derive(&creds("new-secret", None)).check(&proof.token, &alice, NOW),
+            Err(StepUpError::Invalid)
+        );
+        let bad: Result<StepUpKey, _> = serde_json::from_value(serde_json::json!("c2hvcnQ"));
+        assert!(!bad.err().unwrap().to_string().contains("c2hvcnQ"));
     }
 
     #[test]

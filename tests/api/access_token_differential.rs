@@ -124,6 +124,7 @@ fn a_minted_token_matches_the_one_twilios_python_library_mints() {
         account_sid: ACCOUNT_SID.into(),
         api_key_sid: API_KEY_SID.into(),
         api_key_secret: API_KEY_SECRET.to_string().into(),
+        step_up_key: None,
     };
     for (identity, room, ttl) in [
         ("acme:u1", "acme:class:9f3c2b1a", 3600),

@@ -6,6 +6,7 @@ mod access_token_differential;
 mod audit_store;
 mod health;
 mod idempotency;
+mod key_rotation;
 mod local_api;
 mod ratelimit_store;
 mod rooms;

@@ -50,6 +50,7 @@ pub fn test_credentials() -> TwilioCredentials {
         account_sid: ACCOUNT_SID.into(),
         api_key_sid: API_KEY_SID.into(),
         api_key_secret: SecretString::from(API_KEY_SECRET),
+        step_up_key: None,
     }
 }
 

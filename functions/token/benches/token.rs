@@ -26,6 +26,7 @@ fn creds() -> TwilioCredentials {
         account_sid: ACCOUNT_SID.into(),
         api_key_sid: API_KEY_SID.into(),
         api_key_secret: SecretString::from(API_KEY_SECRET),
+        step_up_key: None,
     }
 }
 

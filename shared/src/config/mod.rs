@@ -13,6 +13,8 @@ use env::Env;
 
 /// Twilio's own cap on an Access Token's lifetime, in seconds.
 pub const MAX_VIDEO_TOKEN_TTL_SECONDS: u64 = 86_400;
+/// The longest `SECRETS_CACHE_TTL_SECONDS` accepted.
+pub const MAX_SECRETS_CACHE_TTL_SECONDS: u64 = 3_600;
 /// Twilio's own cap on a group room's participants.
 pub const MAX_ROOM_PARTICIPANTS: u32 = 50;
 
@@ -49,6 +51,9 @@ pub struct Config {
     pub tenant_claim: String,
     /// `ADMIN_SCOPE`.
     pub admin_scope: String,
+    /// `SECRETS_CACHE_TTL_SECONDS`, at most 3600: how long a warm function keeps a secret. Key
+    /// rotation waits this long (plus the token lifetime) before it revokes a retired key.
+    pub secrets_cache_ttl_seconds: u64,
     /// Our own limits on Verify sends, counted before Twilio is called.
     pub verify_limits: VerifyLimits,
 }
@@ -141,6 +146,15 @@ impl Config {
                 "must be between 1 and 3600: a step-up proof is meant to be fresh",
             ));
         }
+        let secrets_cache_ttl_seconds = env.parse_or("SECRETS_CACHE_TTL_SECONDS", 300u64)?;
+        if secrets_cache_ttl_seconds > MAX_SECRETS_CACHE_TTL_SECONDS {
+            return Err(ConfigError::new(
+                "SECRETS_CACHE_TTL_SECONDS",
+                format!(
+                    "must be at most {MAX_SECRETS_CACHE_TTL_SECONDS}: a retired API key stays alive this long"
+                ),
+            ));
+        }
         Ok(Self {
             public_base_url: env
                 .optional("PUBLIC_BASE_URL")
@@ -164,6 +178,7 @@ impl Config {
             admin_scope: env
                 .optional("ADMIN_SCOPE")
                 .unwrap_or_else(|| "video:admin".into()),
+            secrets_cache_ttl_seconds,
             verify_limits: VerifyLimits::from_env(&env)?,
         })
     }
@@ -211,6 +226,7 @@ mod tests {
         assert_eq!(c.step_up_ttl_seconds, 600);
         assert_eq!(c.tenant_claim, "tenant");
         assert_eq!(c.admin_scope, "video:admin");
+        assert_eq!(c.secrets_cache_ttl_seconds, 300);
         assert_eq!(
             c.verify_limits,
             VerifyLimits {
@@ -229,6 +245,22 @@ mod tests {
         let err = config(&[("VIDEO_TOKEN_TTL_SECONDS", "86401")]).unwrap_err();
         assert_eq!(err.var, "VIDEO_TOKEN_TTL_SECONDS");
         assert!(config(&[("VIDEO_TOKEN_TTL_SECONDS", "86400")]).is_ok());
+    }
+
+    #[test]
+    fn the_secrets_cache_ttl_is_bounded() {
+        assert_eq!(
+            config(&[("SECRETS_CACHE_TTL_SECONDS", "0")])
+                .unwrap()
+                .secrets_cache_ttl_seconds,
+            0
+        );
+        assert_eq!(
+            config(&[("SECRETS_CACHE_TTL_SECONDS", "3601")])
+                .unwrap_err()
+                .var,
+            "SECRETS_CACHE_TTL_SECONDS"
+        );
     }
 
     #[test]

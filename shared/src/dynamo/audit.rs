@@ -41,6 +41,7 @@ fn to_item(entry: &AuditEntry, filed_under: Option<&str>) -> Item {
         ("room_sid", entry.room_sid.as_ref()),
         ("room", entry.room.as_ref()),
         ("participant_sid", entry.participant_sid.as_ref()),
+        ("key_sid", entry.key_sid.as_ref()),
         ("code", entry.code.as_ref()),
         ("twilio_request_id", entry.twilio_request_id.as_ref()),
     ];
@@ -71,6 +72,7 @@ fn from_item(item: &Item) -> Result<AuditEntry, StoreError> {
         room_sid: opt("room_sid")?,
         room: opt("room")?,
         participant_sid: opt("participant_sid")?,
+        key_sid: opt("key_sid")?,
         outcome: AuditOutcome::parse(a.string("outcome")?)
             .ok_or_else(|| a.corrupt("outcome", "holds an unknown outcome"))?,
         status: a.opt_number("status")?,

@@ -135,6 +135,7 @@ mod tests {
             account_sid: "AC0123456789abcdef0123456789abcdef".into(),
             api_key_sid: "SK0123456789abcdef0123456789abcdef".into(),
             api_key_secret: SecretString::from("test-api-key-secret"),
+            step_up_key: None,
         }
     }
 

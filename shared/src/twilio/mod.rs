@@ -6,6 +6,7 @@ pub mod client;
 pub mod compositions;
 pub mod error;
 pub mod form;
+pub mod keys;
 pub mod retry;
 pub mod rooms;
 pub mod signature;

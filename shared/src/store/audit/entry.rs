@@ -17,15 +17,27 @@ pub enum AuditAction {
     DisconnectParticipant,
     /// GET /admin/audit: reading the audit log is audited too.
     ListAudit,
+    /// Key rotation created a Twilio API key.
+    CreateApiKey,
+    /// Key rotation made a key the one that signs (`AWSCURRENT`).
+    PromoteApiKey,
+    /// Key rotation revoked a retired key whose grace had passed.
+    RevokeApiKey,
+    /// Key rotation revoked a key it had created but never stored (or had given up on).
+    RevokeOrphanApiKey,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 8] = [
         Self::CreateRoom,
         Self::CompleteRoom,
         Self::DisconnectParticipant,
         Self::ListAudit,
+        Self::CreateApiKey,
+        Self::PromoteApiKey,
+        Self::RevokeApiKey,
+        Self::RevokeOrphanApiKey,
     ];
 
     /// The stable name, as stored and listed.
@@ -35,6 +47,10 @@ impl AuditAction {
             Self::CompleteRoom => "complete_room",
             Self::DisconnectParticipant => "disconnect_participant",
             Self::ListAudit => "list_audit",
+            Self::CreateApiKey => "create_api_key",
+            Self::PromoteApiKey => "promote_api_key",
+            Self::RevokeApiKey => "revoke_api_key",
+            Self::RevokeOrphanApiKey => "revoke_orphan_api_key",
         }
     }
 
@@ -96,6 +112,8 @@ pub struct AuditEntry {
     pub room: Option<String>,
     /// The participant's SID, for a disconnect.
     pub participant_sid: Option<String>,
+    /// The Twilio API key's SID (`SK…`), for key rotation's actions.
+    pub key_sid: Option<String>,
     /// How it ended.
     pub outcome: AuditOutcome,
     /// The HTTP status the admin was answered with (none while pending).
@@ -118,6 +136,7 @@ impl AuditEntry {
             room_sid: None,
             room: None,
             participant_sid: None,
+            key_sid: None,
             outcome: AuditOutcome::Pending,
             status: None,
             code: None,

@@ -1,0 +1,165 @@
+//! Twilio's credentials, from AWS Secrets Manager (cached across warm invocations) or from the
+//! environment (local runs), and the secret's versions and staging labels, for key rotation.
+//!
+//! The two secrets of API.md are kept apart: a function that only mints tokens never asks for
+//! the Auth Token. Secret values live in [`SecretString`] (or [`StepUpKey`]), which never print.
+//!
+//! Why not the `aws_secretsmanager_caching` crate: it caches raw strings and answers an error
+//! when a refresh after its TTL fails, where we want to keep serving the last good value (and log)
+//! while Secrets Manager is unreachable, hold the parsed and checked credentials rather than
+//! re-parse JSON per call, and avoid a second copy of the SDK in every binary. What we need is
+//! the fifty lines of [`Cached`].
+
+mod cache;
+mod store;
+pub mod versions;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::names::is_sid;
+use crate::stepup::StepUpKey;
+
+pub use cache::Cached;
+pub use store::SecretStore;
+
+/// The API key that signs tokens and calls Twilio's REST API. Fields of the secret JSON that are
+/// not named here (key rotation's bookkeeping) are ignored.
+#[derive(Clone, Debug, Deserialize)]
+pub struct TwilioCredentials {
+    /// `AC…`
+    pub account_sid: String,
+    /// `SK…`
+    pub api_key_sid: String,
+    /// The key's secret.
+    pub api_key_secret: SecretString,
+    /// The step-up proof key, which key rotation carries from version to version unchanged;
+    /// absent until the first rotation, when the proof key is derived from `api_key_secret`
+    /// (see [`StepUpKey::derive`]).
+    #[serde(default)]
+    pub step_up_key: Option<StepUpKey>,
+}
+
+/// The account's Auth Token, for webhook signatures and key management only.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AuthCredentials {
+    /// `AC…`
+    pub account_sid: String,
+    /// The Auth Token.
+    pub auth_token: SecretString,
+}
+
+/// Why credentials could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The secret (or variable) is not configured.
+    #[error("secret not configured: {0}")]
+    Missing(String),
+    /// The secret exists but its content is not what API.md describes.
+    #[error("secret {id} is malformed: {reason}")]
+    Malformed {
+        /// Which secret.
+        id: String,
+        /// What is wrong (never the value).
+        reason: String,
+    },
+    /// Secrets Manager could not be reached or refused.
+    #[error("secrets manager: {0}")]
+    Fetch(String),
+}
+
+/// Where functions get Twilio's credentials.
+#[async_trait]
+pub trait Secrets: Send + Sync {
+    /// The API key (`TWILIO_SECRET_ID`).
+    async fn twilio(&self) -> Result<Arc<TwilioCredentials>, SecretError>;
+    /// The Auth Token (`TWILIO_AUTH_SECRET_ID`).
+    async fn auth(&self) -> Result<Arc<AuthCredentials>, SecretError>;
+}
+
+/// Checks the parts of a credential that have a known shape.
+pub(crate) trait Check {
+    fn check(&self) -> Result<(), String>;
+}
+
+impl Check for TwilioCredentials {
+    fn check(&self) -> Result<(), String> {
+        if !is_sid(&self.account_sid, "AC") {
+            return Err("account_sid is not an AC SID".into());
+        }
+        if !is_sid(&self.api_key_sid, "SK") {
+            return Err("api_key_sid is not an SK SID".into());
+        }
+        Ok(())
+    }
+}
+
+impl Check for AuthCredentials {
+    fn check(&self) -> Result<(), String> {
+        if !is_sid(&self.account_sid, "AC") {
+            return Err("account_sid is not an AC SID".into());
+        }
+        Ok(())
+    }
+}
+
+/// Parses and checks the API key secret's JSON (`id` names the secret in errors).
+pub fn parse_twilio(id: &str, json: &str) -> Result<TwilioCredentials, SecretError> {
+    parse(id, json)
+}
+
+pub(crate) fn parse<T: for<'de> Deserialize<'de> + Check>(
+    id: &str,
+    json: &str,
+) -> Result<T, SecretError> {
+    let value: T = serde_json::from_str(json).map_err(|e| SecretError::Malformed {
+        id: id.to_string(),
+        // Not serde's message: for a mistyped field it quotes the value, which may be the secret.
+        reason: format!(
+            "not the JSON of API.md ({:?} error at line {}, column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
+    })?;
+    value.check().map_err(|reason| SecretError::Malformed {
+        id: id.to_string(),
+        reason,
+    })?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_secret_names_the_problem_not_the_value() {
+        let err = parse::<TwilioCredentials>("id", r#"{"api_key_secret":["s3cr3t"]}"#).unwrap_err();
+        assert!(!err.to_string().contains("s3cr3t"));
+        let err = parse::<TwilioCredentials>("id", r#"{"account_sid":"nope","api_key_sid":"SK00000000000000000000000000000001","api_key_secret":"s3cr3t"}"#).unwrap_err();
+        assert!(err.to_string().contains("account_sid"));
+        assert!(!err.to_string().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn rotation_fields_are_read_or_ignored_and_a_bad_step_up_key_is_refused_unquoted() {
+        let json = serde_json::json!({
+            "account_sid": "AC00000000000000000000000000000001",
+            "api_key_sid": "SK00000000000000000000000000000001",
+            "api_key_secret": "s3cr3t",
+            "step_up_key": "A".repeat(43),
+            "retired_keys": [{"sid": "SK00000000000000000000000000000002", "demoted_at": 1}],
+        });
+        let creds = parse::<TwilioCredentials>("id", &json.to_string()).unwrap();
+        assert!(creds.step_up_key.is_some());
+        assert!(!format!("{creds:?}").contains(&"A".repeat(43)));
+        let mut bad = json.clone();
+        bad["step_up_key"] = "short-but-secret".into();
+        let err = parse::<TwilioCredentials>("id", &bad.to_string()).unwrap_err();
+        assert!(!err.to_string().contains("short-but-secret"), "{err}");
+    }
+}
