@@ -2,6 +2,7 @@
 //! server (started by `scripts/test`) and, where Twilio is involved, a wiremock Twilio.
 
 mod access_token_differential;
+mod audit_route;
 mod audit_store;
 mod health;
 mod idempotency;
