@@ -5,6 +5,9 @@
 //! - a claim is in progress until the action completes, and lapses at the claiming invocation's
 //!   deadline, so a crashed invocation cannot block retries forever;
 //! - a failed action releases its claim, so a retry can run it;
+//! - completing and releasing hold only while the claim is still the holder's: each claim writes
+//!   a random token, and both are conditional on it, so a holder whose lock lapsed and whose key
+//!   was claimed again since cannot overwrite or free the new claim ([`IdempotencyError::ClaimLost`]);
 //! - a completed action's result is handed to later duplicates until the record expires (checked
 //!   here, not left to DynamoDB's TTL, which deletes up to days late);
 //! - the same key with a different payload is a conflict, not a replay.
@@ -18,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::{unix_millis, unix_seconds};
 use crate::store::StoreError;
-use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome, Status};
+use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome, Settled, Status};
 
 /// Why a claim did not give a clear go or replay.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +32,10 @@ pub enum IdempotencyError {
     /// The key was used before with a different payload.
     #[error("this idempotency key was used with a different payload")]
     PayloadMismatch,
+    /// The claim lapsed and another invocation claimed the key since: this holder's completion
+    /// or release was not written, so that the new claimant's record stands.
+    #[error("the idempotency claim lapsed and was taken over by another request")]
+    ClaimLost,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -66,10 +73,12 @@ impl<T> Outcome<T> {
 /// Why [`Idempotency::run_once`] failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError<E> {
-    /// The action failed; its claim was released.
+    /// The action failed; its claim was released (unless it had been lost: that is logged).
     #[error("action failed: {0}")]
     Action(E),
-    /// The claim could not be made or settled.
+    /// The claim could not be made or settled. After the action ran, this is its completion
+    /// failing: [`IdempotencyError::ClaimLost`] says another invocation claimed the key meanwhile
+    /// (the action ran, its result is not recorded, the new claimant's record stands).
     #[error(transparent)]
     Idempotency(#[from] IdempotencyError),
 }
@@ -101,6 +110,7 @@ impl Idempotency {
         let record = IdempotencyRecord {
             key: key.to_string(),
             status: Status::InProgress,
+            claim_token: uuid::Uuid::new_v4().simple().to_string(),
             payload_hash: payload_hash(payload)?,
             expires_at: unix_seconds(now + self.expires_after),
             lock_until_ms: unix_millis(lock_until),
@@ -150,9 +160,13 @@ impl Idempotency {
                 Ok(Outcome::Executed(result))
             }
             Err(error) => {
-                if let Err(release) = guard.release().await {
+                match guard.release().await {
+                    // Logged by the guard: the new claimant decides what happens to the key.
+                    Ok(()) | Err(IdempotencyError::ClaimLost) => {}
                     // The claim will lapse at its deadline; a retry after that proceeds.
-                    tracing::error!(error = %release, "could not release an idempotency claim");
+                    Err(release) => {
+                        tracing::error!(error = %release, "could not release an idempotency claim")
+                    }
                 }
                 Err(RunError::Action(error))
             }
@@ -168,18 +182,36 @@ pub struct Guard {
 }
 
 impl Guard {
-    /// Records the action's result; later duplicates receive it.
+    /// Records the action's result; later duplicates receive it. If the claim lapsed and the key
+    /// was claimed again since, nothing is written and the answer is
+    /// [`IdempotencyError::ClaimLost`].
     pub async fn complete(mut self, result: &impl Serialize) -> Result<(), IdempotencyError> {
         self.record.status = Status::Completed;
         self.record.result = Some(serde_json::to_string(result)?);
-        self.store.save_success(&self.record).await?;
-        Ok(())
+        let settled = self.store.save_success(&self.record).await?;
+        self.owned(settled, "completion")
     }
 
-    /// Gives the key back after a failed action.
+    /// Gives the key back after a failed action. If the claim lapsed and the key was claimed
+    /// again since, the new claim stays and the answer is [`IdempotencyError::ClaimLost`].
     pub async fn release(self) -> Result<(), IdempotencyError> {
-        self.store.delete(&self.record.key).await?;
-        Ok(())
+        let settled = self.store.delete(&self.record).await?;
+        self.owned(settled, "release")
+    }
+
+    fn owned(&self, settled: Settled, what: &'static str) -> Result<(), IdempotencyError> {
+        match settled {
+            Settled::Done => Ok(()),
+            Settled::NotOwner => {
+                // The key names an event or a room SID, never personal data.
+                tracing::warn!(
+                    idempotency_key = %self.record.key,
+                    settling = what,
+                    "idempotency claim lost: it lapsed and another request claimed the key; not written"
+                );
+                Err(IdempotencyError::ClaimLost)
+            }
+        }
     }
 }
 
@@ -294,5 +326,64 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(out, Outcome::Executed(2));
+    }
+
+    /// A's lock lapsed (its deadline is past), and B claimed the key since.
+    async fn lapsed_holder_and_next_claimant(idem: &Idempotency) -> (Guard, Guard) {
+        let lapsed = SystemTime::now() - Duration::from_millis(1);
+        let Claim::Proceed(a) = idem.claim::<String>("k", &"p", lapsed).await.unwrap() else {
+            panic!("A's claim must proceed");
+        };
+        let Claim::Proceed(b) = idem.claim::<String>("k", &"p", deadline()).await.unwrap() else {
+            panic!("B must take over A's lapsed claim");
+        };
+        (a, b)
+    }
+
+    #[tokio::test]
+    async fn a_lapsed_holder_cannot_complete_over_the_next_claimant() {
+        let idem = utility();
+        let (a, b) = lapsed_holder_and_next_claimant(&idem).await;
+        let lost = a.complete(&"A").await;
+        assert!(matches!(lost, Err(IdempotencyError::ClaimLost)), "{lost:?}");
+        let duplicate = idem.claim::<String>("k", &"p", deadline()).await;
+        assert!(matches!(duplicate, Err(IdempotencyError::InProgress)));
+        b.complete(&"B").await.unwrap();
+        let Claim::Replay(result) = idem.claim::<String>("k", &"p", deadline()).await.unwrap()
+        else {
+            panic!("B's record must replay");
+        };
+        assert_eq!(result, "B");
+    }
+
+    #[tokio::test]
+    async fn a_lapsed_holder_cannot_release_the_next_claimants_claim() {
+        let idem = utility();
+        let (a, _b) = lapsed_holder_and_next_claimant(&idem).await;
+        let lost = a.release().await;
+        assert!(matches!(lost, Err(IdempotencyError::ClaimLost)), "{lost:?}");
+        let duplicate = idem.claim::<String>("k", &"p", deadline()).await;
+        assert!(matches!(duplicate, Err(IdempotencyError::InProgress)));
+    }
+
+    #[tokio::test]
+    async fn run_once_tells_its_caller_when_the_claim_was_lost_meanwhile() {
+        let idem = utility();
+        let lapsed = SystemTime::now() - Duration::from_millis(1);
+        let out = idem
+            .run_once("k", &"p", lapsed, || async {
+                // While this action runs past its deadline, another invocation claims the key.
+                let Claim::Proceed(b) = idem.claim::<i32>("k", &"p", deadline()).await.unwrap()
+                else {
+                    panic!("B must take over");
+                };
+                std::mem::forget(b);
+                Ok::<_, String>(1)
+            })
+            .await;
+        assert!(
+            matches!(out, Err(RunError::Idempotency(IdempotencyError::ClaimLost))),
+            "{out:?}"
+        );
     }
 }

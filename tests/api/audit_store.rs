@@ -37,7 +37,7 @@ async fn a_pending_entry_settles_once_and_a_created_room_files_it_under_the_room
         "an entry is never replaced"
     );
     assert!(
-        log.list(&tenant, &room_sid, 10, None)
+        log.list(&tenant, Some(&room_sid), 10, None)
             .await
             .unwrap()
             .entries
@@ -46,9 +46,15 @@ async fn a_pending_entry_settles_once_and_a_created_room_files_it_under_the_room
 
     let done = settled(&pending, Some(&room_sid));
     log.settle(&pending, &done).await.unwrap();
-    let page = log.list(&tenant, &room_sid, 10, None).await.unwrap();
+    let page = log.list(&tenant, Some(&room_sid), 10, None).await.unwrap();
     assert_eq!(page.entries, vec![done.clone()], "it reads back exactly");
     assert_eq!(page.next, None);
+    let all = log.list(&tenant, None, 10, None).await.unwrap();
+    assert_eq!(
+        all.entries,
+        vec![done.clone()],
+        "the tenant's copy settled too"
+    );
     assert!(
         log.settle(&pending, &done).await.is_err(),
         "an entry settles once"
@@ -60,12 +66,51 @@ async fn an_entry_of_a_known_room_settles_in_place(log: &dyn AuditLog) {
     let room_sid = sid("RM");
     let pending = entry(&tenant, Some(&room_sid), "alice");
     log.append(&pending).await.unwrap();
-    let listed = log.list(&tenant, &room_sid, 10, None).await.unwrap();
+    let listed = log.list(&tenant, Some(&room_sid), 10, None).await.unwrap();
     assert_eq!(listed.entries[0].outcome, AuditOutcome::Pending);
     let done = settled(&pending, None);
     log.settle(&pending, &done).await.unwrap();
-    let listed = log.list(&tenant, &room_sid, 10, None).await.unwrap();
-    assert_eq!(listed.entries, vec![done]);
+    let listed = log.list(&tenant, Some(&room_sid), 10, None).await.unwrap();
+    assert_eq!(listed.entries, vec![done.clone()]);
+    let all = log.list(&tenant, None, 10, None).await.unwrap();
+    assert_eq!(all.entries, vec![done], "both copies settle in one write");
+}
+
+async fn a_tenants_whole_log_lists_every_entry_once_rooms_or_none(log: &dyn AuditLog) {
+    let tenant = unique("t");
+    let (room_a, room_b) = (sid("RM"), sid("RM"));
+    let mut refusal = entry(&tenant, None, "eve");
+    refusal.outcome = AuditOutcome::Denied;
+    refusal.status = Some(403);
+    let mut written = Vec::new();
+    for e in [
+        refusal,
+        entry(&tenant, Some(&room_a), "alice"),
+        entry(&tenant, Some(&room_b), "bob"),
+    ] {
+        log.append(&e).await.unwrap();
+        written.push(e);
+        // Distinct microseconds, so the expected order is the order of writing.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    // Another tenant's entry never shows.
+    log.append(&entry(&unique("t"), None, "x")).await.unwrap();
+    written.reverse();
+    let all = log.list(&tenant, None, 10, None).await.unwrap();
+    assert_eq!(
+        all.entries, written,
+        "newest first, each once, rooms or none"
+    );
+    let first = log.list(&tenant, None, 2, None).await.unwrap();
+    let rest = log
+        .list(&tenant, None, 2, first.next.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(first.entries, written[..2]);
+    assert_eq!(rest.entries, written[2..]);
+    assert_eq!(rest.next, None);
+    let only_a = log.list(&tenant, Some(&room_a), 10, None).await.unwrap();
+    assert_eq!(only_a.entries, [written[1].clone()]);
 }
 
 async fn pages_are_newest_first_and_the_last_is_never_empty(log: &dyn AuditLog) {
@@ -83,9 +128,9 @@ async fn pages_are_newest_first_and_the_last_is_never_empty(log: &dyn AuditLog) 
     log.append(&entry(&unique("t"), Some(&room_sid), "x"))
         .await
         .unwrap();
-    let first = log.list(&tenant, &room_sid, 2, None).await.unwrap();
+    let first = log.list(&tenant, Some(&room_sid), 2, None).await.unwrap();
     let second = log
-        .list(&tenant, &room_sid, 2, first.next.as_ref())
+        .list(&tenant, Some(&room_sid), 2, first.next.as_ref())
         .await
         .unwrap();
     let actors = |p: &shared::store::audit::AuditPage| {
@@ -133,6 +178,12 @@ async fn a_pending_entry_settles_once_and_a_created_room_files_it_under_the_room
 async fn an_entry_of_a_known_room_settles_in_place_on_both_stores() {
     an_entry_of_a_known_room_settles_in_place(&dynamo().await).await;
     an_entry_of_a_known_room_settles_in_place(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn a_tenants_whole_log_lists_every_entry_once_rooms_or_none_on_both_stores() {
+    a_tenants_whole_log_lists_every_entry_once_rooms_or_none(&dynamo().await).await;
+    a_tenants_whole_log_lists_every_entry_once_rooms_or_none(&MemoryStore::new()).await;
 }
 
 #[tokio::test]

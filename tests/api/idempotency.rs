@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use integration_tests::{dynamo, unique};
-use shared::idempotency::{Claim, Idempotency, IdempotencyError, Outcome, RunError};
+use shared::idempotency::{Claim, Guard, Idempotency, IdempotencyError, Outcome, RunError};
 
 async fn utility() -> Idempotency {
     Idempotency::new(Arc::new(dynamo().await), Duration::from_secs(3600))
@@ -139,4 +139,72 @@ async fn a_different_payload_under_the_same_key_is_refused() {
         other,
         Err(RunError::Idempotency(IdempotencyError::PayloadMismatch))
     ));
+}
+
+/// Holder A's lock lapses (its deadline is already past when it settles) and B claims the key:
+/// whatever A does next must leave B's record alone.
+async fn a_lapsed_holder_and_the_next_claimant(idem: &Idempotency, key: &str) -> (Guard, Guard) {
+    let lapsed = SystemTime::now() - Duration::from_millis(1);
+    let Claim::Proceed(a) = idem.claim::<String>(key, &"p", lapsed).await.unwrap() else {
+        panic!("A's claim must proceed")
+    };
+    let Claim::Proceed(b) = idem.claim::<String>(key, &"p", deadline()).await.unwrap() else {
+        panic!("B must take over A's lapsed claim")
+    };
+    (a, b)
+}
+
+#[tokio::test]
+async fn a_holder_whose_lock_lapsed_cannot_complete_over_the_next_claimant() {
+    let idem = utility().await;
+    let key = unique("lapsed-complete-");
+    let (a, b) = a_lapsed_holder_and_the_next_claimant(&idem, &key).await;
+    let lost = a.complete(&"A's result").await;
+    assert!(
+        matches!(lost, Err(IdempotencyError::ClaimLost)),
+        "A must learn that the claim is no longer its own"
+    );
+    // B still holds the key: a duplicate meets B's claim, not A's result.
+    let duplicate = idem.claim::<String>(&key, &"p", deadline()).await;
+    assert!(matches!(duplicate, Err(IdempotencyError::InProgress)));
+    b.complete(&"B's result").await.unwrap();
+    let Claim::Replay(result) = idem.claim::<String>(&key, &"p", deadline()).await.unwrap() else {
+        panic!("B's completed record must replay")
+    };
+    assert_eq!(result, "B's result");
+}
+
+#[tokio::test]
+async fn a_holder_whose_lock_lapsed_cannot_release_the_next_claimants_claim() {
+    let idem = utility().await;
+    let key = unique("lapsed-release-");
+    let (a, b) = a_lapsed_holder_and_the_next_claimant(&idem, &key).await;
+    let lost = a.release().await;
+    assert!(matches!(lost, Err(IdempotencyError::ClaimLost)));
+    let duplicate = idem.claim::<String>(&key, &"p", deadline()).await;
+    assert!(
+        matches!(duplicate, Err(IdempotencyError::InProgress)),
+        "A's release must not have freed B's claim"
+    );
+    b.release().await.unwrap();
+    assert!(matches!(
+        idem.claim::<String>(&key, &"p", deadline()).await.unwrap(),
+        Claim::Proceed(_)
+    ));
+}
+
+#[tokio::test]
+async fn a_holder_whose_lock_lapsed_unclaimed_still_completes() {
+    let idem = utility().await;
+    let key = unique("lapsed-alone-");
+    let lapsed = SystemTime::now() - Duration::from_millis(1);
+    let Claim::Proceed(a) = idem.claim::<String>(&key, &"p", lapsed).await.unwrap() else {
+        panic!("A's claim must proceed")
+    };
+    // Nobody took the key over: the claim is still A's, and its result counts.
+    a.complete(&"A's result").await.unwrap();
+    let Claim::Replay(result) = idem.claim::<String>(&key, &"p", deadline()).await.unwrap() else {
+        panic!("A's completed record must replay")
+    };
+    assert_eq!(result, "A's result");
 }

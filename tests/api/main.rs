@@ -3,6 +3,7 @@
 //! drives the local API over HTTP, offline.
 
 mod access_token_differential;
+mod audit_route;
 mod audit_store;
 mod health;
 mod idempotency;

@@ -93,6 +93,19 @@ impl App {
             .collect()
     }
 
+    /// The caller's tenant's whole log (no `room_sid`), but for listings.
+    async fn audit_all(&self, claims: Value) -> Vec<Value> {
+        let response = self.call(audit_event(Some(claims), &[])).await;
+        assert_eq!(response.status(), 200);
+        json_body(&response)["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] != "list_audit")
+            .cloned()
+            .collect()
+    }
+
     async fn twilio_requests(&self) -> usize {
         self.twilio.received_requests().await.unwrap().len()
     }
@@ -559,7 +572,6 @@ async fn malformed_sids_are_400_and_never_reach_twilio() {
         disconnect_event(Some(admin(&tenant, "a")), &good_room, &sid("RM")),
         disconnect_event(Some(admin(&tenant, "a")), "room", &sid("PA")),
         audit_event(Some(admin(&tenant, "a")), &[("room_sid", "RM..")]),
-        audit_event(Some(admin(&tenant, "a")), &[]),
     ];
     for case in cases {
         let response = app.call(case).await;
@@ -624,7 +636,9 @@ async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_t
             "disconnect",
             Box::new(move |c, r| disconnect_event(c, r, &participant_sid)),
         ),
+        ("audit", Box::new(|c, r| audit_event(c, &[("room_sid", r)]))),
     ];
+    let mut not_found_bodies = Vec::new();
     for (name, make) in &routes {
         let no_jwt = app.call(make(None, &room_sid)).await;
         assert_eq!(no_jwt.status(), 401, "{name}");
@@ -652,10 +666,15 @@ async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_t
             "{name}: another tenant's room reads exactly like no room"
         );
         assert_eq!(foreign.body().as_ref(), missing.body().as_ref(), "{name}");
+        not_found_bodies.push(missing.body().as_ref().to_vec());
 
         let own = app.call(make(Some(admin(&acme, "alice")), &room_sid)).await;
         assert_eq!(own.status(), 200, "{name}");
     }
+    assert!(
+        not_found_bodies.windows(2).all(|w| w[0] == w[1]),
+        "every admin route answers the same 404"
+    );
     // Only the own-tenant calls changed anything in Twilio.
     let updates = received(&app.twilio, "POST", &format!("/v1/Rooms/{room_sid}")).await;
     assert_eq!(updates.len(), 1);
@@ -725,7 +744,23 @@ async fn the_audit_route_refuses_no_jwt_and_no_scope_and_shows_a_tenant_only_its
     assert_eq!(acme_entries[0]["actor"], "alice");
     assert_eq!(acme_entries[0]["tenant"], acme.as_str());
 
-    let globex_entries = app.audit(admin(&globex, "mallory"), &room_sid).await;
+    // acme's room is not globex's to list: the same 404 as for a room that does not exist.
+    let other = app
+        .call(audit_event(Some(admin(&globex, "mallory")), &query))
+        .await;
+    assert_eq!(other.status(), 404);
+    assert_eq!(json_body(&other)["error"]["code"], "room_not_found");
+    // globex's own log holds its probe (and that refused listing), and nothing of acme's.
+    let globex_entries = app.audit_all(admin(&globex, "mallory")).await;
+    assert!(
+        globex_entries
+            .iter()
+            .all(|e| e["tenant"] == globex.as_str())
+    );
+    let globex_entries: Vec<Value> = globex_entries
+        .into_iter()
+        .filter(|e| e["action"] == "complete_room")
+        .collect();
     assert_eq!(globex_entries.len(), 1);
     assert_eq!(globex_entries[0]["actor"], "mallory");
     assert_eq!(globex_entries[0]["outcome"], "denied");
@@ -793,8 +828,9 @@ async fn allowed_and_denied_actions_are_audited_newest_first() {
             )
         })
         .collect();
+    // The listing's own entry is pending while it reads: its outcome is written after.
     let expected = [
-        ("list_audit", "alice", "allowed"),
+        ("list_audit", "alice", "pending"),
         ("disconnect_participant", "alice", "allowed"),
         ("complete_room", "eve", "denied"),
     ];
@@ -812,6 +848,22 @@ async fn allowed_and_denied_actions_are_audited_newest_first() {
         .map(|e| e["time"].as_str().unwrap())
         .collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+
+    // Read again, the first listing has its outcome: allowed, answered 200.
+    let again = app
+        .call(audit_event(
+            Some(admin(&tenant, "alice")),
+            &[("room_sid", &room_sid)],
+        ))
+        .await;
+    let entries = json_body(&again)["entries"].as_array().unwrap().clone();
+    let first_listing = entries
+        .iter()
+        .find(|e| e["id"] == json_body(&response)["entries"][0]["id"])
+        .expect("the first listing's entry");
+    assert_eq!(first_listing["outcome"], "allowed");
+    assert_eq!(first_listing["status"], 200);
+    assert_eq!(first_listing["room"], format!("{tenant}:class:x"));
 }
 
 #[tokio::test]
@@ -819,6 +871,13 @@ async fn the_audit_log_pages_through_every_entry_once_with_an_opaque_cursor() {
     let app = app(&[]).await;
     let tenant = unique("t");
     let room_sid = sid("RM");
+    mount_room(
+        &app.twilio,
+        &room_sid,
+        &format!("{tenant}:class:x"),
+        "in-progress",
+    )
+    .await;
     for i in 0..5 {
         let response = app
             .call(complete_event(
@@ -886,26 +945,20 @@ async fn a_bad_cursor_or_limit_is_a_400_and_a_cursor_never_crosses_tenants() {
         ("limit", "ten"),
     ] {
         let response = app
-            .call(audit_event(
-                Some(admin(&acme, "alice")),
-                &[("room_sid", &room_sid), (name, value)],
-            ))
+            .call(audit_event(Some(admin(&acme, "alice")), &[(name, value)]))
             .await;
         assert_eq!(response.status(), 400, "{name}={value}");
     }
-    // globex's first page ends at its newest refusal; acme, handed that cursor, still only
-    // ever reads acme's own entries.
+    // globex's first page (of its whole log) ends at its newest refusal; acme, handed that
+    // cursor, still only ever reads acme's own entries.
     let page = app
-        .call(audit_event(
-            Some(admin(&globex, "g")),
-            &[("room_sid", &room_sid), ("limit", "2")],
-        ))
+        .call(audit_event(Some(admin(&globex, "g")), &[("limit", "2")]))
         .await;
     let cursor = json_body(&page)["next"].as_str().unwrap().to_string();
     let response = app
         .call(audit_event(
             Some(admin(&acme, "alice")),
-            &[("room_sid", &room_sid), ("next", &cursor)],
+            &[("next", &cursor)],
         ))
         .await;
     assert_eq!(response.status(), 200);

@@ -103,6 +103,7 @@ async fn a_claim_held_by_a_corrupt_record_is_corrupt_not_a_claim() {
     let record = IdempotencyRecord {
         key,
         status: Status::InProgress,
+        claim_token: "t".into(),
         payload_hash: "h".into(),
         expires_at: shared::clock::now_unix() + 60,
         lock_until_ms: 0,

@@ -1,20 +1,37 @@
-//! GET /admin/audit?room_sid=…&limit=…&next=…: a room's audit entries, newest first, a page at
-//! a time. Entries are filed by the caller's tenant, so an admin only ever sees what admins of
-//! their own tenant did; the `next` cursor is a position in that list and nothing more.
+//! GET /admin/audit?room_sid=…&limit=…&next=…: the caller's tenant's audit entries, newest
+//! first, a page at a time; with `room_sid`, only that room's. Entries are filed by the caller's
+//! tenant, so an admin only ever sees what admins of their own tenant did; the `next` cursor is
+//! a position in that list and nothing more. Another tenant's room SID is the same 404 as on the
+//! other admin routes.
+//!
+//! The read is audited like any admin action: a pending entry before it, settled with how it
+//! ended (allowed, denied, failed) after it, so the log never claims a read that did not happen.
+//! The page a listing answers may show that listing's own entry, still pending.
 
 use http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Value, json};
+use shared::caller::Caller;
+use shared::deadline::Deadline;
 use shared::error::ApiError;
 use shared::http::json;
 use shared::names::RoomSid;
-use shared::store::audit::{AuditAction, AuditCursor, AuditEntry, AuditOutcome, MAX_PAGE};
+use shared::store::audit::{AuditAction, AuditCursor, AuditEntry, MAX_PAGE};
 use time::format_description::well_known::Rfc3339;
+use tokio::time::Instant;
 
 use crate::State;
+use crate::trail::Finish;
 
 /// Entries per page when `limit` is not given.
 const DEFAULT_PAGE: u32 = 25;
+
+/// What a listing asks for, parsed from the query string.
+struct Listing {
+    room_sid: Option<RoomSid>,
+    limit: u32,
+    after: Option<AuditCursor>,
+}
 
 impl State {
     /// GET /admin/audit.
@@ -25,56 +42,84 @@ impl State {
                 .and_then(|q| q.first(name))
                 .map(str::to_string)
         };
-        let room_sid = match query("room_sid") {
-            Some(sid) => RoomSid::parse(&sid, "room_sid"),
-            None => Err(ApiError::bad_request(
-                "missing_room_sid",
-                "the room_sid query parameter is required",
-            )),
-        };
-        entry.room_sid = room_sid.as_ref().ok().map(RoomSid::to_string);
+        let room_sid = query("room_sid")
+            .map(|sid| RoomSid::parse(&sid, "room_sid"))
+            .transpose();
+        entry.room_sid = room_sid
+            .as_ref()
+            .ok()
+            .and_then(Option::as_ref)
+            .map(RoomSid::to_string);
         self.admin(&caller, &entry).await?;
-        let room_sid = room_sid?;
-        let limit = match query("limit") {
-            None => DEFAULT_PAGE,
-            Some(raw) => raw
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_PAGE).contains(n))
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_limit",
-                        format!("limit must be an integer from 1 to {MAX_PAGE}"),
-                    )
-                })?,
+        let listing = Listing {
+            room_sid: room_sid?,
+            limit: parse_limit(query("limit"))?,
+            after: parse_cursor(query("next"))?,
         };
-        let after = match query("next") {
+        let pending = self.begin(entry).await?;
+        let deadline = Deadline::of(req).calls_by();
+        let finish = self.read_audit(&caller, &listing, deadline).await;
+        self.finish(pending, finish).await
+    }
+
+    /// The page, once the room (if one is named) is known to be the caller's tenant's.
+    async fn read_audit(&self, caller: &Caller, listing: &Listing, deadline: Instant) -> Finish {
+        let room = match &listing.room_sid {
             None => None,
-            Some(raw) => Some(AuditCursor::parse(&raw).ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_cursor",
-                    "next must be a cursor returned by this route",
-                )
-            })?),
+            Some(sid) => match self.tenant_room(caller, sid, deadline).await {
+                Ok(name) => Some((sid.as_str(), name)),
+                Err(finish) => return finish,
+            },
         };
-        // A read changes nothing: its entry records the authorized read, written before it.
-        entry.outcome = AuditOutcome::Allowed;
-        entry.status = Some(StatusCode::OK.as_u16());
-        self.audit
-            .append(&entry)
-            .await
-            .map_err(|e| ApiError::unavailable(format!("audit log: {e}")))?;
         let page = self
             .audit
-            .list(&caller.tenant, room_sid.as_str(), limit, after.as_ref())
-            .await
-            .map_err(ApiError::from)?;
-        let entries: Vec<Value> = page.entries.iter().map(entry_view).collect();
-        Ok(json(
-            StatusCode::OK,
-            &json!({ "entries": entries, "next": page.next.map(|c| c.encode()) }),
-        ))
+            .list(
+                &caller.tenant,
+                room.as_ref().map(|(sid, _)| *sid),
+                listing.limit,
+                listing.after.as_ref(),
+            )
+            .await;
+        let finish = match page {
+            Ok(page) => {
+                let entries: Vec<Value> = page.entries.iter().map(entry_view).collect();
+                let body = json!({ "entries": entries, "next": page.next.map(|c| c.encode()) });
+                Finish::allowed(json(StatusCode::OK, &body), false)
+            }
+            Err(e) => Finish::failed(ApiError::from(e)),
+        };
+        match room {
+            Some((sid, name)) => finish.room(sid, name.as_deref()),
+            None => finish,
+        }
     }
+}
+
+fn parse_limit(raw: Option<String>) -> Result<u32, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(DEFAULT_PAGE);
+    };
+    raw.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_PAGE).contains(n))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_limit",
+                format!("limit must be an integer from 1 to {MAX_PAGE}"),
+            )
+        })
+}
+
+fn parse_cursor(raw: Option<String>) -> Result<Option<AuditCursor>, ApiError> {
+    raw.map(|raw| {
+        AuditCursor::parse(&raw).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_cursor",
+                "next must be a cursor returned by this route",
+            )
+        })
+    })
+    .transpose()
 }
 
 /// An entry as the route lists it.

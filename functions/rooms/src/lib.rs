@@ -1,11 +1,12 @@
-//! The admin routes of API.md: create a room, complete it, disconnect a participant, and read a
-//! room's audit log. Every route needs the admin scope, acts only on the caller's own tenant's
+//! The admin routes of API.md: create a room, complete it, disconnect a participant, and read the
+//! tenant's (or a room's) audit log. Every route needs the admin scope, acts only on the caller's own tenant's
 //! rooms, and writes the audit log before it answers (see [`trail`]).
 
 mod answers;
 mod audit_list;
 mod create;
 mod moderate;
+mod tenancy;
 mod trail;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use shared::http::{Handler, no_route, respond, route_key};
 use shared::secrets::Secrets;
 use shared::store::audit::{AuditAction, AuditEntry, AuditLog};
 use shared::store::owners::RoomOwners;
+use shared::store::rooms::RoomRecords;
 use shared::twilio::rooms::Rooms;
 use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 
@@ -34,6 +36,7 @@ pub struct State {
     secrets: Arc<dyn Secrets>,
     audit: Arc<dyn AuditLog>,
     owners: Arc<dyn RoomOwners>,
+    records: Arc<dyn RoomRecords>,
 }
 
 impl State {
@@ -52,6 +55,7 @@ impl State {
             secrets: backends.secrets.clone(),
             audit: backends.store.clone(),
             owners: backends.store.clone(),
+            records: backends.store.clone(),
         })
     }
 

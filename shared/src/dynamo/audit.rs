@@ -1,5 +1,7 @@
-//! Audit entries in DynamoDB: item [`Key::audit`], so that one Query on a partition,
-//! `ScanIndexForward = false`, lists a room's entries newest first.
+//! Audit entries in DynamoDB: items [`Key::audit`], so that one Query on a partition,
+//! `ScanIndexForward = false`, lists a tenant's or a room's entries newest first. Each entry is
+//! one item in its tenant's partition and, when it names a room, a second in the room's; the two
+//! are written by one `TransactWriteItems`, so they never disagree.
 //!
 //! Entries are written with `attribute_not_exists` and settled with a condition on their being
 //! pending, so code can add to the log and settle an entry once, never rewrite history. What
@@ -19,8 +21,7 @@ use crate::store::audit::{
     AuditAction, AuditEntry, AuditOutcome, AuditQuery, AuditStorage, Fetched, RETENTION, Settlement,
 };
 
-/// The item of `entry` filed under `filed_under` (which differs from the entry's own room
-/// while a created room's entry is settled: the pending copy stays under the tenant).
+/// The item of `entry` filed under `filed_under` (a room SID; `None`: the tenant's partition).
 fn to_item(entry: &AuditEntry, filed_under: Option<&str>) -> Item {
     let mut item = Key::audit(&entry.tenant, filed_under, &entry.position()).into_item();
     let expires = entry.time.unix_timestamp() + RETENTION.as_secs() as i64;
@@ -136,6 +137,29 @@ impl DynamoTable {
         Ok(())
     }
 
+    /// The writes of `parts` (each a copy's partition and condition): one conditional `PutItem`
+    /// for one copy, else one transaction.
+    async fn put_copies(
+        &self,
+        entry: &AuditEntry,
+        parts: &[(Option<&str>, Condition)],
+    ) -> Result<(), StoreError> {
+        if let [(filed_under, condition)] = parts {
+            return self.put_entry(entry, *filed_under, *condition).await;
+        }
+        let items = parts
+            .iter()
+            .map(|(filed_under, condition)| self.transact_put(entry, *filed_under, *condition))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.client()
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(transaction_error)?;
+        Ok(())
+    }
+
     /// The same write, as one part of a transaction.
     fn transact_put(
         &self,
@@ -158,33 +182,36 @@ impl DynamoTable {
 #[async_trait]
 impl AuditStorage for DynamoTable {
     async fn insert(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        self.put_entry(entry, entry.room_sid.as_deref(), Condition::New)
-            .await
+        let tenant = (None, Condition::New);
+        match entry.room_sid.as_deref() {
+            Some(room) => {
+                self.put_copies(entry, &[tenant, (Some(room), Condition::New)])
+                    .await
+            }
+            None => self.put_copies(entry, &[tenant]).await,
+        }
     }
 
     async fn replace_pending(&self, settlement: Settlement<'_>) -> Result<(), StoreError> {
+        let entry = settlement.entry();
+        let tenant = (None, Condition::Pending);
         match settlement {
-            Settlement::InPlace(entry) => {
-                self.put_entry(entry, entry.room_sid.as_deref(), Condition::Pending)
+            Settlement::InPlace(_) => match settlement.pending_room() {
+                Some(room) => {
+                    self.put_copies(entry, &[tenant, (Some(room), Condition::Pending)])
+                        .await
+                }
+                None => self.put_copies(entry, &[tenant]).await,
+            },
+            Settlement::Refiled { room_sid, .. } => {
+                self.put_copies(entry, &[tenant, (Some(room_sid), Condition::New)])
                     .await
-            }
-            Settlement::Refiled { entry, room_sid } => {
-                // The tenant's copy settled and the room's copy filed in one transaction, so
-                // the two never disagree.
-                self.client()
-                    .transact_write_items()
-                    .transact_items(self.transact_put(entry, None, Condition::Pending)?)
-                    .transact_items(self.transact_put(entry, Some(room_sid), Condition::New)?)
-                    .send()
-                    .await
-                    .map_err(transaction_error)?;
-                Ok(())
             }
         }
     }
 
     async fn newest(&self, query: AuditQuery<'_>) -> Result<Fetched, StoreError> {
-        let room = Some(query.room_sid);
+        let room = query.room_sid;
         // The cursor carries a position only; the partition is always the caller's own.
         let start = query
             .after

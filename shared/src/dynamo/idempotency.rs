@@ -2,11 +2,14 @@
 //!
 //! The claim is one conditional `PutItem` that asks for the old item on failure
 //! (`ReturnValuesOnConditionCheckFailure = ALL_OLD`), so a duplicate learns what holds the key
-//! without a second read.
+//! without a second read. Saving the result and deleting the claim are conditional on the
+//! item's `claim_token` being the one this claim wrote: a `ConditionalCheckFailed` there means the
+//! claim lapsed and another invocation holds the key now ([`Settled::NotOwner`]).
 
 use std::time::SystemTime;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 
@@ -14,10 +17,12 @@ use super::keys::Key;
 use super::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error};
 use crate::clock::{unix_millis, unix_seconds};
 use crate::store::StoreError;
-use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome, Status};
+use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome, Settled, Status};
 
 const IN_PROGRESS: &str = "INPROGRESS";
 const COMPLETED: &str = "COMPLETED";
+/// The settling writes' condition: the item is still the claim that wrote this token.
+const OWNED: &str = "#token = :token";
 
 fn to_item(r: &IdempotencyRecord) -> Item {
     let status = match r.status {
@@ -28,6 +33,7 @@ fn to_item(r: &IdempotencyRecord) -> Item {
     item.extend([
         ("idem_key".to_string(), s(&r.key)),
         ("status".to_string(), s(status)),
+        ("claim_token".to_string(), s(&r.claim_token)),
         ("payload_hash".to_string(), s(&r.payload_hash)),
         (TTL.to_string(), n(r.expires_at)),
         ("lock_until_ms".to_string(), n(r.lock_until_ms)),
@@ -47,6 +53,8 @@ fn from_item(item: &Item) -> Result<IdempotencyRecord, StoreError> {
             COMPLETED => Status::Completed,
             _ => return Err(a.corrupt("status", "holds an unknown status")),
         },
+        // Records written before claims carried a token have none: no holder can own them.
+        claim_token: a.opt_string("claim_token")?.unwrap_or_default().to_string(),
         payload_hash: a.string("payload_hash")?.to_string(),
         expires_at: a.number(TTL)?,
         lock_until_ms: a.number("lock_until_ms")?,
@@ -95,18 +103,43 @@ impl IdempotencyStore for DynamoTable {
         }
     }
 
-    async fn save_success(&self, record: &IdempotencyRecord) -> Result<(), StoreError> {
-        self.put(to_item(record)).await
+    async fn save_success(&self, record: &IdempotencyRecord) -> Result<Settled, StoreError> {
+        let result = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(record)))
+            .condition_expression(OWNED)
+            .expression_attribute_names("#token", "claim_token")
+            .expression_attribute_values(":token", s(&record.claim_token))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Settled::Done),
+            Err(err) => match err.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(Settled::NotOwner),
+                _ => Err(sdk_error(err)),
+            },
+        }
     }
 
-    async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.client()
+    async fn delete(&self, record: &IdempotencyRecord) -> Result<Settled, StoreError> {
+        let result = self
+            .client()
             .delete_item()
             .table_name(self.table())
-            .set_key(Some(Key::idempotency(key).into_item()))
+            .set_key(Some(Key::idempotency(&record.key).into_item()))
+            .condition_expression(OWNED)
+            .expression_attribute_names("#token", "claim_token")
+            .expression_attribute_values(":token", s(&record.claim_token))
             .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(Settled::Done),
+            Err(err) => match err.as_service_error() {
+                Some(DeleteItemError::ConditionalCheckFailedException(_)) => Ok(Settled::NotOwner),
+                _ => Err(sdk_error(err)),
+            },
+        }
     }
 }

@@ -8,10 +8,13 @@
 //! | room owner | `room#{room_sid}` | `owner` |
 //! | idempotency record | `idem#{key}` | `idem` |
 //! | rate-limit counter | `rl#{key}` | `w#{window start}` |
-//! | audit entry | `audit#{tenant}#{room_sid or -}` | `{time in µs, 17 digits}#{id}` |
+//! | audit entry, the tenant's copy | `audit#{tenant}#-` | `{time in µs, 17 digits}#{id}` |
+//! | audit entry naming a room, the room's copy | `audit#{tenant}#{room_sid}` | the same |
 //!
-//! A room's record and owner share a partition, so one room's items sit together. Audit sort
-//! keys are fixed-width, so their byte order is the order of time, then id: one `Query` with
+//! A room's record and owner share a partition, so one room's items sit together. Every audit
+//! entry is in its tenant's partition, and one naming a room in that room's too (written
+//! together), so a tenant's log and a room's are each one `Query`. Audit sort keys are
+//! fixed-width, so their byte order is the order of time, then id: one `Query` with
 //! `ScanIndexForward = false` lists a partition newest first.
 
 use super::{Item, PK, SK, s};
@@ -45,8 +48,8 @@ impl Key {
         Self::new(format!("rl#{key}"), format!("w#{window_start}"))
     }
 
-    /// The audit entry at `position`, filed under `tenant` and `room_sid` (none: the tenant
-    /// alone).
+    /// The audit entry at `position`, filed under `tenant` and `room_sid` (none: the tenant's
+    /// partition).
     pub(crate) fn audit(tenant: &str, room_sid: Option<&str>, position: &AuditCursor) -> Self {
         let sk = format!("{:017}#{}", position.time_micros, position.id);
         Self::new(audit_partition(tenant, room_sid), sk)
@@ -70,7 +73,7 @@ fn room_partition(room_sid: &str) -> String {
     format!("room#{room_sid}")
 }
 
-/// The partition of `tenant`'s audit entries of `room_sid` (none: the tenant alone).
+/// The partition of `tenant`'s audit entries of `room_sid` (none: all of the tenant's).
 pub(crate) fn audit_partition(tenant: &str, room_sid: Option<&str>) -> String {
     format!("audit#{tenant}#{}", room_sid.unwrap_or("-"))
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::{MemoryStore, lock};
 use crate::store::StoreError;
-use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome};
+use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome, Settled};
 
 #[async_trait]
 impl IdempotencyStore for MemoryStore {
@@ -25,14 +25,26 @@ impl IdempotencyStore for MemoryStore {
         Ok(PutOutcome::Claimed)
     }
 
-    async fn save_success(&self, record: &IdempotencyRecord) -> Result<(), StoreError> {
+    async fn save_success(&self, record: &IdempotencyRecord) -> Result<Settled, StoreError> {
         let mut map = lock(&self.idempotency)?;
+        if !owned(map.get(&record.key), record) {
+            return Ok(Settled::NotOwner);
+        }
         map.insert(record.key.clone(), record.clone());
-        Ok(())
+        Ok(Settled::Done)
     }
 
-    async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        lock(&self.idempotency)?.remove(key);
-        Ok(())
+    async fn delete(&self, record: &IdempotencyRecord) -> Result<Settled, StoreError> {
+        let mut map = lock(&self.idempotency)?;
+        if !owned(map.get(&record.key), record) {
+            return Ok(Settled::NotOwner);
+        }
+        map.remove(&record.key);
+        Ok(Settled::Done)
     }
+}
+
+/// Whether `stored` is still the claim `record` was made by: the DynamoDB adapter's condition.
+fn owned(stored: Option<&IdempotencyRecord>, record: &IdempotencyRecord) -> bool {
+    stored.is_some_and(|stored| stored.claim_token == record.claim_token)
 }

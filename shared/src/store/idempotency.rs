@@ -1,5 +1,9 @@
 //! The persistence interface of idempotency, as Powertools defines it: claim (put in progress),
 //! save success, delete. The semantics live in [`crate::idempotency`].
+//!
+//! Unlike Powertools, saving and deleting are conditional on the claim token written at claim
+//! time: a holder whose lock lapsed, and whose key another invocation has claimed since, can
+//! neither overwrite nor delete the new claimant's record.
 
 use std::time::SystemTime;
 
@@ -24,6 +28,8 @@ pub struct IdempotencyRecord {
     pub key: String,
     /// In progress or completed.
     pub status: Status,
+    /// A random token, new for every claim: which claim this record belongs to.
+    pub claim_token: String,
     /// SHA-256 (hex) of the payload that claimed the key.
     pub payload_hash: String,
     /// When the record stops counting at all (Unix seconds); also the table's TTL.
@@ -52,6 +58,16 @@ pub enum PutOutcome {
     Held(IdempotencyRecord),
 }
 
+/// What a settling write (save success, delete) found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Settled {
+    /// The record was still the caller's claim, and is now written or deleted.
+    Done,
+    /// The record is no longer the caller's claim (another claim replaced it, or it is gone):
+    /// nothing was written.
+    NotOwner,
+}
+
 /// Idempotency persistence.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
@@ -63,9 +79,11 @@ pub trait IdempotencyStore: Send + Sync {
         now: SystemTime,
     ) -> Result<PutOutcome, StoreError>;
 
-    /// Marks `record.key` completed with its result.
-    async fn save_success(&self, record: &IdempotencyRecord) -> Result<(), StoreError>;
+    /// Replaces the record at `record.key` with `record` (completed, with its result), if the
+    /// stored record still carries `record.claim_token`.
+    async fn save_success(&self, record: &IdempotencyRecord) -> Result<Settled, StoreError>;
 
-    /// Removes the claim on `key`, so that a retry can run the action.
-    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Removes the claim on `record.key`, so that a retry can run the action, if the stored
+    /// record still carries `record.claim_token`.
+    async fn delete(&self, record: &IdempotencyRecord) -> Result<Settled, StoreError>;
 }

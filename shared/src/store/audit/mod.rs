@@ -1,12 +1,13 @@
 //! The audit log of admin actions: who (actor, tenant) did what (action) to which room or
 //! participant, when, with what outcome, and Twilio's request id.
 //!
-//! Entries are filed per tenant and room SID, and listed newest first. An action with a side
-//! effect is written twice: first as [`AuditOutcome::Pending`] before anything is done, then
+//! Every entry is filed under its tenant, and, when it names a room SID, under that room as
+//! well, both copies in one atomic write: a tenant's whole log (refusals that name no room
+//! included) and one room's are each one listing, newest first, without a scan. An action is
+//! written twice: first as [`AuditOutcome::Pending`] before anything is done (or read), then
 //! settled with its outcome. A pending entry that never settles is itself a finding: the action
-//! may have happened but its outcome was not recorded. An entry whose room SID is not known when
-//! it is first written (a room being created, a request refused before its target was read) is
-//! filed under its tenant alone, and, once settled with a room SID, under that room as well.
+//! may have happened but its outcome was not recorded. An entry whose room SID is learnt only
+//! when it settles (a room being created) is filed under that room when it settles.
 //!
 //! Handlers use [`AuditLog`]. Adapters implement [`AuditStorage`], which only writes and reads;
 //! the rules (what may be settled, how a page is cut) are here, once, for both.
@@ -40,31 +41,31 @@ pub trait AuditLog: Send + Sync {
     /// Records the outcome of `pending` (as written by [`AuditLog::append`]): `settled` is the
     /// same entry (tenant, actor, action, id and time) with a final outcome. Fails if `pending`
     /// is not pending any more. When `pending` had no room SID and `settled` has one, the entry
-    /// is also filed under that room, in the same atomic write.
+    /// is also filed under that room, in the same atomic write; every copy settles at once.
     async fn settle(&self, pending: &AuditEntry, settled: &AuditEntry) -> Result<(), StoreError>;
 
-    /// A page of at most `limit` (1 to [`MAX_PAGE`]) entries of `tenant`'s room `room_sid`,
-    /// newest first, starting after `after`.
+    /// A page of at most `limit` (1 to [`MAX_PAGE`]) entries of `tenant`'s room `room_sid`
+    /// (none: all of `tenant`'s entries), newest first, starting after `after`.
     async fn list(
         &self,
         tenant: &str,
-        room_sid: &str,
+        room_sid: Option<&str>,
         limit: u32,
         after: Option<&AuditCursor>,
     ) -> Result<AuditPage, StoreError>;
 }
 
 /// What an adapter provides for the audit log: writes and reads of entries, each atomic. An
-/// entry is filed under its tenant and its room SID (none: the tenant alone), at its
+/// entry is filed under its tenant, and under its room SID if it names one, at its
 /// [`AuditEntry::position`].
 #[async_trait]
 pub trait AuditStorage: Send + Sync {
-    /// Files `entry` under its room SID; [`StoreError::Conflict`] if an entry is at its
-    /// position there already.
+    /// Files `entry` under its tenant and its room SID, in one atomic write;
+    /// [`StoreError::Conflict`] if an entry is at its position there already.
     async fn insert(&self, entry: &AuditEntry) -> Result<(), StoreError>;
 
-    /// Writes `settlement` in one atomic write; [`StoreError::Conflict`] if the entry filed
-    /// under [`Settlement::home`] is not pending, or a refiled entry's room holds it already.
+    /// Writes `settlement` in one atomic write; [`StoreError::Conflict`] if a copy it replaces
+    /// is not pending, or a refiled entry's room holds it already.
     async fn replace_pending(&self, settlement: Settlement<'_>) -> Result<(), StoreError>;
 
     /// The newest `query.count` entries of the query's partition older than `query.after`.
@@ -85,7 +86,7 @@ impl<T: AuditStorage> AuditLog for T {
     async fn list(
         &self,
         tenant: &str,
-        room_sid: &str,
+        room_sid: Option<&str>,
         limit: u32,
         after: Option<&AuditCursor>,
     ) -> Result<AuditPage, StoreError> {

@@ -1,4 +1,4 @@
-//! Listing a room's entries a page at a time, newest first. The domain decides the page: it
+//! Listing a tenant's or a room's entries a page at a time, newest first. The domain decides the page: it
 //! asks the store for one entry more than the page holds, and that entry's coming tells whether
 //! there is a next page, so the last page is never followed by an empty one. The store only
 //! fetches (see [`super::AuditStorage::newest`]).
@@ -8,14 +8,14 @@ use super::{AuditCursor, AuditEntry};
 /// The most entries one page lists.
 pub const MAX_PAGE: u32 = 100;
 
-/// What a listing asks the store for: up to `count` entries of `tenant`'s room `room_sid`,
-/// newest first, each older than `after`.
+/// What a listing asks the store for: up to `count` entries of `tenant`'s room `room_sid` (none:
+/// of `tenant`), newest first, each older than `after`.
 #[derive(Clone, Copy, Debug)]
 pub struct AuditQuery<'a> {
     /// The caller's tenant: the only one whose entries are read.
     pub tenant: &'a str,
-    /// The room.
-    pub room_sid: &'a str,
+    /// The room; `None`: every entry of the tenant.
+    pub room_sid: Option<&'a str>,
     /// Where the previous page ended, if anywhere.
     pub after: Option<&'a AuditCursor>,
     /// How many entries to fetch at most.
@@ -31,7 +31,7 @@ pub struct Fetched {
     pub beyond: bool,
 }
 
-/// One page of a room's entries, newest first.
+/// One page of entries, newest first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditPage {
     /// The entries.

@@ -2,9 +2,10 @@
 //! adapter makes of it.
 //!
 //! A settled entry is the pending one (same id, time, tenant, actor and action) with a final
-//! outcome, and it keeps its room: an entry filed under a room stays there. An entry first
-//! filed under its tenant alone (its room unknown then) and settled with a room SID is filed
-//! under that room too, in the same atomic write, so the two copies never disagree.
+//! outcome, and it keeps its room: every copy of it (the tenant's, and the room's if it names
+//! one) is replaced in one atomic write. An entry that named no room when it was written and is
+//! settled with a room SID is filed under that room too, in the same write, so the copies never
+//! disagree.
 
 use super::{AuditEntry, AuditOutcome};
 use crate::store::StoreError;
@@ -12,11 +13,11 @@ use crate::store::StoreError;
 /// A checked settling, as the adapter writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Settlement<'a> {
-    /// The pending copy is filed where the settled entry belongs (under its room, or under
-    /// the tenant alone): replace it there.
+    /// The pending copies are filed where the settled entry belongs (under the tenant, and under
+    /// its room if it names one): replace them there.
     InPlace(&'a AuditEntry),
-    /// The pending copy is filed under the tenant alone, and the settled entry names its
-    /// room: replace it there and file it under `room_sid` too, at once.
+    /// The pending entry named no room, and the settled entry names one: replace the tenant's
+    /// copy and file it under `room_sid` too, at once.
     Refiled {
         /// The settled entry.
         entry: &'a AuditEntry,
@@ -57,8 +58,8 @@ impl<'a> Settlement<'a> {
         }
     }
 
-    /// The room the pending copy is filed under; `None`: the tenant alone.
-    pub fn home(&self) -> Option<&'a str> {
+    /// The room whose pending copy is replaced besides the tenant's, if any.
+    pub fn pending_room(&self) -> Option<&'a str> {
         match self {
             Self::InPlace(entry) => entry.room_sid.as_deref(),
             Self::Refiled { .. } => None,
@@ -104,7 +105,7 @@ mod tests {
         done.outcome = AuditOutcome::Allowed;
         let unknown = Settlement::of(&pending, &done).unwrap();
         assert_eq!(
-            (unknown, unknown.home()),
+            (unknown, unknown.pending_room()),
             (Settlement::InPlace(&done), None)
         );
         done.room_sid = Some(ROOM.into());
@@ -113,10 +114,10 @@ mod tests {
             entry: &done,
             room_sid: ROOM,
         };
-        assert_eq!((learnt, learnt.home()), (refiled, None));
+        assert_eq!((learnt, learnt.pending_room()), (refiled, None));
         let known = Settlement::of(&done.clone_pending(), &done).unwrap();
         assert_eq!(
-            (known, known.home()),
+            (known, known.pending_room()),
             (Settlement::InPlace(&done), Some(ROOM))
         );
         assert_eq!(known.entry(), &done);
