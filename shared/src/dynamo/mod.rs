@@ -3,6 +3,8 @@
 //! (Unix seconds). Item layouts are known only to this module and its children.
 
 mod audit;
+mod compositions;
+mod due;
 mod idempotency;
 mod owners;
 mod ratelimit;
@@ -14,6 +16,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::store::StoreError;
+
+pub use due::DUE_INDEX;
 
 /// Partition key attribute.
 pub const PK: &str = "pk";

@@ -3,6 +3,8 @@
 //! only the domain types defined here.
 
 pub mod audit;
+pub mod compositions;
+pub mod due;
 pub mod idempotency;
 pub mod owners;
 pub mod ratelimit;
@@ -39,6 +41,8 @@ pub fn unix_millis(t: std::time::SystemTime) -> i64 {
 pub trait Store:
     idempotency::IdempotencyStore
     + audit::AuditLog
+    + compositions::CompositionRecords
+    + due::DueWork
     + owners::RoomOwners
     + ratelimit::RateLimitStore
     + rooms::RoomRecords
@@ -50,6 +54,8 @@ pub trait Store:
 impl<T> Store for T where
     T: idempotency::IdempotencyStore
         + audit::AuditLog
+        + compositions::CompositionRecords
+        + due::DueWork
         + owners::RoomOwners
         + ratelimit::RateLimitStore
         + rooms::RoomRecords

@@ -6,6 +6,8 @@ pub mod client;
 pub mod compositions;
 pub mod error;
 pub mod form;
+mod media;
+pub mod messages;
 pub mod retry;
 pub mod rooms;
 pub mod signature;
