@@ -167,7 +167,15 @@ impl Composer {
         let attempts = if refused {
             MAX_ATTEMPTS
         } else {
-            self.due.retry_composition(room.as_str(), self.later(now)).await?
+            match self.due.retry_composition(room.as_str(), self.later(now)).await? {
+                // Settled meanwhile (a concurrent room-ended that saw no recording yet): the
+                // room is owed again, so that this failure is not the end of it.
+                0 => {
+                    self.owe(room, now).await?;
+                    1
+                }
+                attempts => attempts,
+            }
         };
         if attempts < MAX_ATTEMPTS {
             tracing::warn!(room_sid = %room, attempts, error = %detail, "composition not created yet; the reconciler will try again");
