@@ -52,12 +52,17 @@ pub struct Caller {
     pub tenant: String,
     /// The `sub` claim.
     pub sub: String,
-    /// Scopes: the authorizer's `scopes`, else the space-separated `scope` claim.
+    /// Scopes: the authorizer's `scopes`, else the space-separated `scope` claim, else the `scp`
+    /// claim (a list or a string, as Okta and Entra ID send it).
     pub scopes: Vec<String>,
     /// The `phone_number` claim, if any, parsed as E.164.
     pub phone_number: Option<PhoneClaim>,
+    /// Whether the IdP marked the phone number verified (`phone_number_verified`).
+    pub phone_number_verified: bool,
     /// The `email` claim, if any.
     pub email: Option<String>,
+    /// Whether the IdP marked the email verified (`email_verified`).
+    pub email_verified: bool,
 }
 
 impl Caller {
@@ -103,22 +108,52 @@ impl Caller {
         let scopes = match &jwt.scopes {
             Some(scopes) if !scopes.is_empty() => scopes.clone(),
             _ => claim("scope")
-                .map(|s| s.split_whitespace().map(str::to_string).collect())
+                .or_else(|| claim("scp"))
+                .map(|s| scope_list(&s))
                 .unwrap_or_default(),
         };
+        // API Gateway hands every claim over as a string: a JSON `true` arrives as "true".
+        let verified = |name: &str| claim(name).is_some_and(|v| v.eq_ignore_ascii_case("true"));
         Ok(Self {
             tenant,
             sub,
             scopes,
             phone_number: claim("phone_number").map(|raw| PhoneClaim::parse(&raw)),
+            phone_number_verified: verified("phone_number_verified"),
             email: claim("email"),
+            email_verified: verified("email_verified"),
         })
+    }
+
+    /// The phone number, only when it is valid E.164 and the IdP verified it: the one a code or
+    /// a notification may go to.
+    pub fn verified_phone(&self) -> Option<&E164> {
+        self.phone_number
+            .as_ref()
+            .and_then(PhoneClaim::valid)
+            .filter(|_| self.phone_number_verified)
     }
 
     /// Whether the caller holds `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
     }
+}
+
+/// The scopes of a `scope` or `scp` claim: space-separated (`"a b"`), or a list as API Gateway
+/// renders one (`"[a b]"`) or as JSON (`["a","b"]`).
+fn scope_list(claim: &str) -> Vec<String> {
+    let inner = claim.trim();
+    let inner = inner
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(inner);
+    inner
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .map(|s| s.trim_matches('"'))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 impl fmt::Debug for Caller {
@@ -128,7 +163,9 @@ impl fmt::Debug for Caller {
             .field("sub", &self.sub)
             .field("scopes", &self.scopes)
             .field("phone_number", &self.phone_number)
+            .field("phone_number_verified", &self.phone_number_verified)
             .field("email", &self.email.as_ref().map(|_| "[redacted]"))
+            .field("email_verified", &self.email_verified)
             .finish()
     }
 }
@@ -182,6 +219,41 @@ mod tests {
         );
         let odd = Caller::from_request(&odd, "tenant").unwrap();
         assert_eq!(odd.phone_number, Some(PhoneClaim::Invalid));
+    }
+
+    #[test]
+    fn scopes_also_come_from_the_scp_claim_as_a_list_or_a_string() {
+        for scp in [
+            serde_json::json!("openid video:admin"),
+            serde_json::json!("[openid video:admin]"),
+            serde_json::json!("[\"openid\",\"video:admin\"]"),
+        ] {
+            let req = request(
+                serde_json::json!({"sub": "u1", "tenant": "acme", "scp": scp}),
+                None,
+            );
+            let caller = Caller::from_request(&req, "tenant").unwrap();
+            assert_eq!(caller.scopes, ["openid", "video:admin"], "{scp}");
+        }
+    }
+
+    #[test]
+    fn a_phone_counts_as_verified_only_when_the_idp_says_so() {
+        for (verified, want) in [
+            (Some("true"), true),
+            (Some("True"), true),
+            (Some("false"), false),
+            (None, false),
+        ] {
+            let mut claims = serde_json::json!({"sub": "u1", "tenant": "acme", "phone_number": "+14155550100", "email": "a@example.com"});
+            if let Some(v) = verified {
+                claims["phone_number_verified"] = v.into();
+                claims["email_verified"] = v.into();
+            }
+            let caller = Caller::from_request(&request(claims, None), "tenant").unwrap();
+            assert_eq!(caller.verified_phone().is_some(), want, "{verified:?}");
+            assert_eq!(caller.email_verified, want, "{verified:?}");
+        }
     }
 
     #[test]

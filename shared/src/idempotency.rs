@@ -16,8 +16,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::clock::{unix_millis, unix_seconds};
+use crate::store::StoreError;
 use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome, Status};
-use crate::store::{StoreError, unix_millis, unix_seconds};
 
 /// Why a claim did not give a clear go or replay.
 #[derive(Debug, thiserror::Error)]

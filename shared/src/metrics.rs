@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
-use crate::store::unix_millis;
+use crate::clock::unix_millis;
 
 /// The CloudWatch namespace of every metric this backend emits.
 pub const NAMESPACE: &str = "TwilioVideoBackend";

@@ -226,7 +226,9 @@ mod tests {
             sub: sub.into(),
             scopes: vec![],
             phone_number: None,
+            phone_number_verified: false,
             email: None,
+            email_verified: false,
         }
     }
 

@@ -9,6 +9,7 @@ mod ratelimit_store;
 mod rooms;
 mod secrets;
 mod signature;
+mod store_errors;
 mod token;
 mod verify;
 mod webhook;

@@ -173,7 +173,7 @@ async fn creating_a_room_sends_twilio_the_contracted_form_and_answers_201_with_t
 async fn max_participants_is_capped_by_configuration_and_must_be_a_positive_integer() {
     let app = app(&[
         ("VIDEO_MAX_PARTICIPANTS", "20"),
-        ("VIDEO_ROOM_TYPE", "group-small"),
+        ("VIDEO_ROOM_TYPE", "group"),
     ])
     .await;
     let tenant = unique("t");
@@ -215,7 +215,7 @@ async fn max_participants_is_capped_by_configuration_and_must_be_a_positive_inte
     let sent = received(&app.twilio, "POST", "/v1/Rooms").await;
     let fields = form(&sent[0]);
     assert!(fields.contains(&("MaxParticipants".into(), "20".into())));
-    assert!(fields.contains(&("Type".into(), "group-small".into())));
+    assert!(fields.contains(&("Type".into(), "group".into())));
     assert!(fields.contains(&("RecordParticipantsOnConnect".into(), "false".into())));
 }
 

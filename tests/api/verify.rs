@@ -133,17 +133,49 @@ async fn call_whatsapp_and_email_channels_go_to_the_matching_claim() {
 }
 
 #[tokio::test]
-async fn a_caller_without_the_claim_is_told_so_and_twilio_is_not_called() {
+async fn a_caller_without_a_verified_destination_is_told_so_and_twilio_is_not_called() {
     let twilio = silent_twilio().await;
     let state = verify_state(&twilio.uri(), &[]).await;
     let sub = unique("user-");
-    let no_phone = json!({"sub": sub, "tenant": "acme", "email": "a@example.com"});
+    // A number the IdP has not verified is one the user may have typed in themselves.
+    for unverified in [
+        json!({"sub": sub, "tenant": "acme", "phone_number": unique_phone()}),
+        json!({"sub": sub, "tenant": "acme", "phone_number": unique_phone(), "phone_number_verified": "false"}),
+    ] {
+        let response = state
+            .handle(request(&start_event(
+                unverified.clone(),
+                json!({"channel": "sms"}),
+            )))
+            .await;
+        assert_eq!(response.status(), 403, "{unverified}");
+        assert_eq!(
+            json_body(&response)["error"]["code"],
+            "unverified_destination"
+        );
+    }
+    let unverified_email =
+        json!({"sub": sub, "tenant": "acme", "email": "a@example.com", "email_verified": "false"});
+    let response = state
+        .handle(request(&start_event(
+            unverified_email,
+            json!({"channel": "email"}),
+        )))
+        .await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        json_body(&response)["error"]["code"],
+        "unverified_destination"
+    );
+
+    let no_phone =
+        json!({"sub": sub, "tenant": "acme", "email": "a@example.com", "email_verified": "true"});
     let response = state
         .handle(request(&start_event(no_phone, json!({"channel": "sms"}))))
         .await;
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 403);
     let answer = json_body(&response);
-    assert_eq!(answer["error"]["code"], "missing_claim");
+    assert_eq!(answer["error"]["code"], "unverified_destination");
     assert!(
         answer["error"]["message"]
             .as_str()
@@ -151,14 +183,14 @@ async fn a_caller_without_the_claim_is_told_so_and_twilio_is_not_called() {
             .contains("phone_number")
     );
 
-    let no_email = json!({"sub": sub, "tenant": "acme", "phone_number": unique_phone()});
+    let no_email = json!({"sub": sub, "tenant": "acme", "phone_number": unique_phone(), "phone_number_verified": "true"});
     let response = state
         .handle(request(&check_event(
             no_email,
             json!({"channel": "email", "code": "123456"}),
         )))
         .await;
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 403);
     assert!(
         json_body(&response)["error"]["message"]
             .as_str()
@@ -166,7 +198,7 @@ async fn a_caller_without_the_claim_is_told_so_and_twilio_is_not_called() {
             .contains("email")
     );
 
-    let not_e164 = json!({"sub": sub, "tenant": "acme", "phone_number": "0044 20 7946 0000"});
+    let not_e164 = json!({"sub": sub, "tenant": "acme", "phone_number": "0044 20 7946 0000", "phone_number_verified": "true"});
     let response = state
         .handle(request(&start_event(not_e164, json!({"channel": "sms"}))))
         .await;
@@ -209,6 +241,25 @@ async fn bad_bodies_are_400s_naming_the_field_and_never_reach_twilio() {
     let mut not_json = start_event(u.claims(), json!({}));
     not_json["body"] = Value::String("channel=sms".into());
     assert_eq!(state.handle(request(&not_json)).await.status(), 400);
+}
+
+#[tokio::test]
+async fn a_malformed_code_is_refused_like_a_wrong_one_with_status_pending() {
+    let twilio = silent_twilio().await;
+    let state = verify_state(&twilio.uri(), &[]).await;
+    let u = User::new();
+    for code in ["12", "12 456", "12345678901", "12345\u{0}"] {
+        let response = state
+            .handle(request(&check_event(
+                u.claims(),
+                json!({"channel": "sms", "code": code}),
+            )))
+            .await;
+        assert!(response.status().is_client_error(), "{code:?}");
+        let answer = json_body(&response);
+        assert_eq!(answer["status"], "pending", "{code:?}");
+        assert_eq!(answer["error"]["code"], "invalid_code", "{code:?}");
+    }
 }
 
 #[tokio::test]

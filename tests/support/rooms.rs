@@ -7,9 +7,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID};
 
-/// Claims of an admin of `tenant`, with a phone number.
+/// Claims of an admin of `tenant`, with a phone number the IdP verified.
 pub fn admin(tenant: &str, sub: &str) -> Value {
-    json!({"sub": sub, "tenant": tenant, "scope": "openid video:admin", "phone_number": "+14155550100"})
+    json!({
+        "sub": sub, "tenant": tenant, "scope": "openid video:admin",
+        "phone_number": "+14155550100", "phone_number_verified": "true",
+    })
 }
 
 /// Claims of a user of `tenant` without the admin scope.

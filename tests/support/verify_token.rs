@@ -21,9 +21,14 @@ pub fn unique_phone() -> String {
     format!("+4420{n:010}")
 }
 
-/// Claims of a user of `tenant` with their own phone number and email.
+/// Claims of a user of `tenant` with their own phone number and email, both verified by the IdP
+/// (as API Gateway hands claims over: strings).
 pub fn user(tenant: &str, sub: &str, phone: &str, email: &str) -> Value {
-    json!({"sub": sub, "tenant": tenant, "phone_number": phone, "email": email, "scope": "openid"})
+    json!({
+        "sub": sub, "tenant": tenant, "scope": "openid",
+        "phone_number": phone, "phone_number_verified": "true",
+        "email": email, "email_verified": "true",
+    })
 }
 
 /// The caller those claims describe.
@@ -33,7 +38,9 @@ pub fn caller(tenant: &str, sub: &str) -> Caller {
         sub: sub.into(),
         scopes: vec![],
         phone_number: None,
+        phone_number_verified: false,
         email: None,
+        email_verified: false,
     }
 }
 

@@ -43,19 +43,18 @@ impl State {
             "path",
         )?;
         let not_found = || ApiError::not_found("recording_not_found", "this room has no recording");
-        let store = ApiError::unavailable;
         let room_sid = self
             .records
             .latest_recording(&name.to_string())
             .await
-            .map_err(store)?
+            ?
             .ok_or_else(not_found)?;
         self.authorize(&caller, &room_sid).await?;
         let record = self
             .records
             .composition(&room_sid)
             .await
-            .map_err(store)?
+            ?
             .ok_or_else(not_found)?;
         match record.status {
             CompositionStatus::Completed => {}
@@ -108,11 +107,11 @@ impl State {
         if caller.has_scope(&self.admin_scope) {
             return Ok(());
         }
-        let owner = self.owners.owner(room_sid).await.map_err(ApiError::unavailable)?;
+        let owner = self.owners.owner(room_sid).await?;
         if owner.is_some_and(|o| o.sub == caller.sub) {
             return Ok(());
         }
-        let room = self.rooms.room_record(room_sid).await.map_err(ApiError::unavailable)?;
+        let room = self.rooms.room_record(room_sid).await?;
         let joined = room.is_some_and(|r| {
             r.participants
                 .iter()

@@ -80,7 +80,8 @@ impl State {
                 "idempotency_conflict",
                 "this idempotency token was used for another event",
             )),
-            Err(RunError::Idempotency(other)) => Err(ApiError::unavailable(other)),
+            Err(RunError::Idempotency(IdempotencyError::Store(e))) => Err(e.into()),
+            Err(RunError::Idempotency(other)) => Err(ApiError::internal(other)),
         }
     }
 
@@ -98,8 +99,7 @@ impl State {
         let (record, applied) = self
             .records
             .apply_composition_event(event, &schedule)
-            .await
-            .map_err(ApiError::unavailable)?;
+            .await?;
         tracing::info!(
             composition_sid = %event.composition_sid,
             room_sid = %event.room_sid,

@@ -108,7 +108,7 @@ impl State {
     ) -> Result<(), StoreError> {
         let (cj, room) = (&record.composition_sid, &record.room_sid);
         let Some(sid) = CompositionSid::try_from_str(cj) else {
-            return Err(StoreError(format!("a composition record of a bad SID: {cj}")));
+            return Err(StoreError::corrupt("composition item: attribute composition_sid is not a SID"));
         };
         let fetched = match self.secrets.twilio().await {
             Ok(creds) => self.api.fetch(&creds, &sid, deadline.calls_by()).await,

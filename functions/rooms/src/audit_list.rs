@@ -68,7 +68,7 @@ impl State {
             .audit
             .list(&caller.tenant, room_sid.as_str(), limit, after.as_ref())
             .await
-            .map_err(ApiError::unavailable)?;
+            .map_err(ApiError::from)?;
         let entries: Vec<Value> = page.entries.iter().map(entry_view).collect();
         Ok(json(
             StatusCode::OK,

@@ -11,7 +11,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::Value;
-use shared::caller::{Caller, PhoneClaim};
+use shared::caller::Caller;
 use shared::deadline::Deadline;
 use shared::error::ApiError;
 use shared::http::{json, json_body};
@@ -167,16 +167,14 @@ impl State {
     }
 }
 
-/// The caller's phone claim, when it is a valid E.164 number; the recording notification can
-/// only go to such a number.
+/// The caller's phone claim, when it is a valid E.164 number the IdP verified: the recording
+/// notification goes only to such a number (API.md).
 fn phone(caller: &Caller) -> Option<E164> {
-    match caller.phone_number.as_ref()? {
-        PhoneClaim::Valid(number) => Some(number.clone()),
-        PhoneClaim::Invalid => {
-            tracing::warn!(
-                "the admin's phone_number claim is not E.164; the room's owner has no number for notifications"
-            );
-            None
-        }
+    let number = caller.verified_phone().cloned();
+    if number.is_none() && caller.phone_number.is_some() {
+        tracing::warn!(
+            "the admin's phone_number claim is not a verified E.164 number; the room's owner has no number for notifications"
+        );
     }
+    number
 }

@@ -176,7 +176,7 @@ mod tests {
     use shared::memory::MemoryStore;
     use shared::secrets::SecretStore;
     use shared::store::StoreError;
-    use shared::store::audit::{AuditCursor, AuditLog, AuditPage};
+    use shared::store::audit::{AuditQuery, AuditStorage, Fetched, Settlement};
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -188,21 +188,15 @@ mod tests {
     struct SettleFails(MemoryStore);
 
     #[async_trait]
-    impl AuditLog for SettleFails {
-        async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-            self.0.append(entry).await
+    impl AuditStorage for SettleFails {
+        async fn insert(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+            self.0.insert(entry).await
         }
-        async fn settle(&self, _: &AuditEntry, _: &AuditEntry) -> Result<(), StoreError> {
-            Err(StoreError("unreachable".into()))
+        async fn replace_pending(&self, _: Settlement<'_>) -> Result<(), StoreError> {
+            Err(StoreError::Unavailable("unreachable".into()))
         }
-        async fn list(
-            &self,
-            tenant: &str,
-            room_sid: &str,
-            limit: u32,
-            after: Option<&AuditCursor>,
-        ) -> Result<AuditPage, StoreError> {
-            self.0.list(tenant, room_sid, limit, after).await
+        async fn newest(&self, query: AuditQuery<'_>) -> Result<Fetched, StoreError> {
+            self.0.newest(query).await
         }
     }
 

@@ -35,7 +35,9 @@ fn caller() -> Caller {
         sub: "user-42".into(),
         scopes: vec![],
         phone_number: None,
+        phone_number_verified: false,
         email: None,
+        email_verified: false,
     }
 }
 

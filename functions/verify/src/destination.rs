@@ -22,32 +22,33 @@ pub enum Destination {
 }
 
 impl Destination {
-    /// The caller's destination for `channel`. A caller without the claim, or with one that is
-    /// not a valid number or address, gets a 400 saying which claim.
+    /// The caller's destination for `channel`: only a phone number or address the IdP marked
+    /// verified (API.md), else a 403 `unverified_destination`, so that a user who can edit their
+    /// own profile cannot point the step-up at a phone of their choosing. A verified claim that
+    /// is not a valid number or address is a 400 saying which claim.
     pub fn for_caller(caller: &Caller, channel: Channel) -> Result<Self, ApiError> {
         if channel.is_phone() {
+            if caller.phone_number.is_none() || !caller.phone_number_verified {
+                return Err(unverified(&format!(
+                    "a verified phone_number claim (phone_number_verified true), which the {} \
+                     channel sends to",
+                    channel.as_str()
+                )));
+            }
             match &caller.phone_number {
-                None => Err(ApiError::bad_request(
-                    "missing_claim",
-                    format!(
-                        "the token has no phone_number claim, which the {} channel sends to",
-                        channel.as_str()
-                    ),
-                )),
-                Some(PhoneClaim::Invalid) => Err(ApiError::bad_request(
+                Some(PhoneClaim::Valid(number)) => Ok(Self::Phone(number.clone())),
+                _ => Err(ApiError::bad_request(
                     "invalid_phone_number",
                     "the phone_number claim must be an E.164 number (+ and up to 15 digits)",
                 )),
-                Some(PhoneClaim::Valid(number)) => Ok(Self::Phone(number.clone())),
             }
         } else {
-            let email = caller.email.as_deref().ok_or_else(|| {
-                ApiError::bad_request(
-                    "missing_claim",
-                    "the token has no email claim, which the email channel sends to",
-                )
-            })?;
-            parse_email(email).map(Self::Email)
+            match caller.email.as_deref() {
+                Some(email) if caller.email_verified => parse_email(email).map(Self::Email),
+                _ => Err(unverified(
+                    "a verified email claim (email_verified true), which the email channel sends to",
+                )),
+            }
         }
     }
 
@@ -86,6 +87,11 @@ impl fmt::Debug for Destination {
     }
 }
 
+/// The 403 for a destination the IdP has not verified (or that is missing).
+fn unverified(what: &str) -> ApiError {
+    ApiError::forbidden("unverified_destination", format!("the token has no {what}"))
+}
+
 /// A plausible address: one `@`, a non-empty local part, a dotted domain, no spaces or controls.
 /// Twilio and the mail system judge deliverability; this only keeps junk out.
 fn parse_email(raw: &str) -> Result<String, ApiError> {
@@ -122,7 +128,9 @@ mod tests {
             sub: "u1".into(),
             scopes: vec![],
             phone_number: phone.map(PhoneClaim::parse),
+            phone_number_verified: true,
             email: email.map(str::to_string),
+            email_verified: true,
         }
     }
 
@@ -141,10 +149,27 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_or_invalid_claim_is_a_400_naming_it() {
+    fn an_unverified_destination_is_a_403_and_never_used() {
+        let mut c = caller(Some("+14155550100"), Some("a@example.com"));
+        c.phone_number_verified = false;
+        c.email_verified = false;
+        for channel in [
+            Channel::Sms,
+            Channel::Call,
+            Channel::Whatsapp,
+            Channel::Email,
+        ] {
+            let e = Destination::for_caller(&c, channel).unwrap_err();
+            assert_eq!(e.status(), 403, "{channel:?}");
+            assert_eq!(e.code(), "unverified_destination", "{channel:?}");
+        }
+    }
+
+    #[test]
+    fn a_missing_claim_is_a_403_and_an_invalid_one_a_400_naming_it() {
         let none = caller(None, None);
         let e = Destination::for_caller(&none, Channel::Sms).unwrap_err();
-        assert_eq!(e.status(), 400);
+        assert_eq!(e.status(), 403);
         assert!(e.to_string().contains("phone_number"));
         let e = Destination::for_caller(&none, Channel::Email).unwrap_err();
         assert!(e.to_string().contains("email claim"));

@@ -164,7 +164,7 @@ impl State {
                 .rate_limits
                 .hit(&key, window, max)
                 .await
-                .map_err(ApiError::unavailable)?
+                .map_err(ApiError::from)?
             {
                 Hit::Counted { .. } => {}
                 Hit::Limited { reset_at } => {

@@ -139,7 +139,8 @@ impl State {
                     "this idempotency token was used for another event",
                 ))
             }
-            Err(RunError::Idempotency(other)) => Err(ApiError::unavailable(other)),
+            Err(RunError::Idempotency(IdempotencyError::Store(e))) => Err(e.into()),
+            Err(RunError::Idempotency(other)) => Err(ApiError::internal(other)),
         }
     }
 
@@ -156,14 +157,12 @@ impl State {
         if ending {
             self.composer
                 .owe(&event.room_sid, now)
-                .await
-                .map_err(ApiError::unavailable)?;
+                .await?;
         }
         let record = self
             .rooms
             .apply_room_update(&event.update)
-            .await
-            .map_err(ApiError::unavailable)?;
+            .await?;
         tracing::info!(
             room_sid = %event.room_sid,
             event = %event.name,
@@ -174,8 +173,7 @@ impl State {
             if ending {
                 self.composer
                     .settle(&event.room_sid)
-                    .await
-                    .map_err(ApiError::unavailable)?;
+                    .await?;
             }
             return Ok(Processed {
                 composition_sid: record.composition_sid,
@@ -185,15 +183,13 @@ impl State {
             // A recording callback after room-ended: the room owes its composition from now.
             self.composer
                 .owe(&event.room_sid, now)
-                .await
-                .map_err(ApiError::unavailable)?;
+                .await?;
         }
         let status_callback = self.composition_callback(callback);
         let composed = self
             .composer
             .compose(&record, &status_callback, now, deadline)
-            .await
-            .map_err(ApiError::unavailable)?;
+            .await?;
         Ok(Processed {
             composition_sid: match composed {
                 Composed::Done(sid) => Some(sid),

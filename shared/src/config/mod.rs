@@ -97,6 +97,24 @@ impl VerifyLimits {
     }
 }
 
+/// `VIDEO_ROOM_TYPE`: Twilio now offers only `group`; the deprecated types are refused by
+/// name rather than quietly given their old, smaller caps.
+fn room_type(env: &Env<'_>) -> Result<String, ConfigError> {
+    const DEPRECATED: [&str; 3] = ["go", "peer-to-peer", "group-small"];
+    let value = env.one_of(
+        "VIDEO_ROOM_TYPE",
+        "group",
+        &["group", "group-small", "peer-to-peer", "go"],
+    )?;
+    if DEPRECATED.contains(&value.as_str()) {
+        return Err(ConfigError::new(
+            "VIDEO_ROOM_TYPE",
+            format!("{value} is deprecated by Twilio, which now offers only group rooms"),
+        ));
+    }
+    Ok(value)
+}
+
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -141,11 +159,7 @@ impl Config {
             verify_base_url: env.url("TWILIO_VERIFY_BASE_URL", "https://verify.twilio.com")?,
             api_base_url: env.url("TWILIO_API_BASE_URL", "https://api.twilio.com")?,
             video_token_ttl_seconds,
-            video_room_type: env.one_of(
-                "VIDEO_ROOM_TYPE",
-                "group",
-                &["group", "group-small", "peer-to-peer", "go"],
-            )?,
+            video_room_type: room_type(&env)?,
             video_max_participants,
             step_up_ttl_seconds,
             tenant_claim: env
@@ -279,6 +293,22 @@ mod tests {
             config(&[("VIDEO_MAX_PARTICIPANTS", "51")]).unwrap_err().var,
             "VIDEO_MAX_PARTICIPANTS"
         );
+    }
+
+    #[test]
+    fn only_group_rooms_are_accepted() {
+        assert_eq!(
+            config(&[("VIDEO_ROOM_TYPE", "group")])
+                .unwrap()
+                .video_room_type,
+            "group"
+        );
+        for deprecated in ["go", "peer-to-peer", "group-small"] {
+            let err = config(&[("VIDEO_ROOM_TYPE", deprecated)]).unwrap_err();
+            assert_eq!(err.var, "VIDEO_ROOM_TYPE");
+            assert!(err.to_string().contains("deprecated"), "{err}");
+        }
+        assert!(config(&[("VIDEO_ROOM_TYPE", "huge")]).is_err());
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! Audit entries in DynamoDB: item `pk = "audit#{tenant}#{room_sid}"` (`"audit#{tenant}#-"` for
-//! entries without a room SID), `sk = "{microseconds since the epoch, 17 digits}#{id}"`, so that
-//! one Query on the partition, `ScanIndexForward = false`, lists a room's entries newest first.
+//! Audit entries in DynamoDB: item [`Key::audit`], so that one Query on a partition,
+//! `ScanIndexForward = false`, lists a room's entries newest first.
 //!
 //! Entries are written with `attribute_not_exists` and settled with a condition on their being
-//! pending, so code can add to the log and settle an entry once, never rewrite history.
+//! pending, so code can add to the log and settle an entry once, never rewrite history. What
+//! may be settled, and how pages are cut, is the domain's ([`crate::store::audit`]).
 
 use std::collections::HashMap;
 
@@ -12,27 +12,19 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{DynamoTable, Item, PK, SK, TTL, get_n, get_s, n, s, sdk_error};
+use super::keys::{Key, audit_partition};
+use super::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error, transaction_error};
 use crate::store::StoreError;
 use crate::store::audit::{
-    AuditAction, AuditCursor, AuditEntry, AuditLog, AuditOutcome, AuditPage, RETENTION,
-    check_settle,
+    AuditAction, AuditEntry, AuditOutcome, AuditQuery, AuditStorage, Fetched, RETENTION, Settlement,
 };
 
-fn pk(tenant: &str, room_sid: Option<&str>) -> String {
-    format!("audit#{tenant}#{}", room_sid.unwrap_or("-"))
-}
-
-fn sk(time_micros: i64, id: &str) -> String {
-    format!("{time_micros:017}#{id}")
-}
-
-/// The item of `entry` filed under `room_sid` (which may differ from the entry's own while a
-/// created room's entry is settled: the pending copy stays under the tenant).
+/// The item of `entry` filed under `filed_under` (which differs from the entry's own room
+/// while a created room's entry is settled: the pending copy stays under the tenant).
 fn to_item(entry: &AuditEntry, filed_under: Option<&str>) -> Item {
-    let mut item = Item::from([
-        (PK.to_string(), s(pk(&entry.tenant, filed_under))),
-        (SK.to_string(), s(sk(entry.time_micros(), &entry.id))),
+    let mut item = Key::audit(&entry.tenant, filed_under, &entry.position()).into_item();
+    let expires = entry.time.unix_timestamp() + RETENTION.as_secs() as i64;
+    item.extend([
         ("id".to_string(), s(&entry.id)),
         ("time_us".to_string(), n(entry.time_micros())),
         (
@@ -43,10 +35,7 @@ fn to_item(entry: &AuditEntry, filed_under: Option<&str>) -> Item {
         ("actor".to_string(), s(&entry.actor)),
         ("action".to_string(), s(entry.action.as_str())),
         ("outcome".to_string(), s(entry.outcome.as_str())),
-        (
-            TTL.to_string(),
-            n(entry.time.unix_timestamp() + RETENTION.as_secs() as i64),
-        ),
+        (TTL.to_string(), n(expires)),
     ]);
     let optional = [
         ("room_sid", entry.room_sid.as_ref()),
@@ -67,27 +56,26 @@ fn to_item(entry: &AuditEntry, filed_under: Option<&str>) -> Item {
 }
 
 fn from_item(item: &Item) -> Result<AuditEntry, StoreError> {
-    let opt = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
-    let time_us = get_n(item, "time_us")?;
+    let a = Attributes::of("audit entry", item);
+    let opt = |name| Ok::<_, StoreError>(a.opt_string(name)?.map(str::to_string));
+    let time_us: i64 = a.number("time_us")?;
     let time = OffsetDateTime::from_unix_timestamp_nanos(i128::from(time_us) * 1_000)
-        .map_err(|e| StoreError(format!("audit entry time: {e}")))?;
+        .map_err(|_| a.corrupt("time_us", "is out of range"))?;
     Ok(AuditEntry {
-        id: get_s(item, "id")?.to_string(),
+        id: a.string("id")?.to_string(),
         time,
-        tenant: get_s(item, "tenant")?.to_string(),
-        actor: get_s(item, "actor")?.to_string(),
-        action: AuditAction::parse(get_s(item, "action")?)
-            .ok_or_else(|| StoreError("unknown audit action".into()))?,
-        room_sid: opt("room_sid"),
-        room: opt("room"),
-        participant_sid: opt("participant_sid"),
-        outcome: AuditOutcome::parse(get_s(item, "outcome")?)
-            .ok_or_else(|| StoreError("unknown audit outcome".into()))?,
-        status: get_n(item, "status")
-            .ok()
-            .and_then(|v| u16::try_from(v).ok()),
-        code: opt("code"),
-        twilio_request_id: opt("twilio_request_id"),
+        tenant: a.string("tenant")?.to_string(),
+        actor: a.string("actor")?.to_string(),
+        action: AuditAction::parse(a.string("action")?)
+            .ok_or_else(|| a.corrupt("action", "holds an unknown action"))?,
+        room_sid: opt("room_sid")?,
+        room: opt("room")?,
+        participant_sid: opt("participant_sid")?,
+        outcome: AuditOutcome::parse(a.string("outcome")?)
+            .ok_or_else(|| a.corrupt("outcome", "holds an unknown outcome"))?,
+        status: a.opt_number("status")?,
+        code: opt("code")?,
+        twilio_request_id: opt("twilio_request_id")?,
     })
 }
 
@@ -160,79 +148,66 @@ impl DynamoTable {
             .set_expression_attribute_names(Some(condition.names()))
             .set_expression_attribute_values(condition.values())
             .build()
-            .map_err(StoreError::new)?;
+            .map_err(|e| StoreError::Rejected(e.to_string()))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 }
 
 #[async_trait]
-impl AuditLog for DynamoTable {
-    async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+impl AuditStorage for DynamoTable {
+    async fn insert(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.put_entry(entry, entry.room_sid.as_deref(), Condition::New)
             .await
     }
 
-    async fn settle(&self, pending: &AuditEntry, settled: &AuditEntry) -> Result<(), StoreError> {
-        check_settle(pending, settled)?;
-        let home = pending.room_sid.as_deref();
-        match (home, settled.room_sid.as_deref()) {
-            (None, Some(room_sid)) => {
-                // Filed under the tenant while the room was unknown: settle that copy and file
-                // the entry under its room in one transaction, so the two never disagree.
+    async fn replace_pending(&self, settlement: Settlement<'_>) -> Result<(), StoreError> {
+        match settlement {
+            Settlement::InPlace(entry) => {
+                self.put_entry(entry, entry.room_sid.as_deref(), Condition::Pending)
+                    .await
+            }
+            Settlement::Refiled { entry, room_sid } => {
+                // The tenant's copy settled and the room's copy filed in one transaction, so
+                // the two never disagree.
                 self.client()
                     .transact_write_items()
-                    .transact_items(self.transact_put(settled, None, Condition::Pending)?)
-                    .transact_items(self.transact_put(settled, Some(room_sid), Condition::New)?)
+                    .transact_items(self.transact_put(entry, None, Condition::Pending)?)
+                    .transact_items(self.transact_put(entry, Some(room_sid), Condition::New)?)
                     .send()
                     .await
-                    .map_err(sdk_error)?;
+                    .map_err(transaction_error)?;
                 Ok(())
             }
-            _ => self.put_entry(settled, home, Condition::Pending).await,
         }
     }
 
-    async fn list(
-        &self,
-        tenant: &str,
-        room_sid: &str,
-        limit: u32,
-        after: Option<&AuditCursor>,
-    ) -> Result<AuditPage, StoreError> {
-        let limit = AuditPage::size(limit);
-        let partition = pk(tenant, Some(room_sid));
+    async fn newest(&self, query: AuditQuery<'_>) -> Result<Fetched, StoreError> {
+        let room = Some(query.room_sid);
         // The cursor carries a position only; the partition is always the caller's own.
-        let start = after.map(|c| {
-            Item::from([
-                (PK.to_string(), s(&partition)),
-                (SK.to_string(), s(sk(c.time_micros, &c.id))),
-            ])
-        });
-        // One more than asked: whether it comes tells if there is a next page, so the last page
-        // is never followed by an empty one.
+        let start = query
+            .after
+            .map(|at| Key::audit(query.tenant, room, at).into_item());
         let out = self
             .client()
             .query()
             .table_name(self.table())
             .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(":pk", s(&partition))
+            .expression_attribute_values(":pk", s(audit_partition(query.tenant, room)))
             .scan_index_forward(false)
-            .limit(limit as i32 + 1)
+            .limit(i32::try_from(query.count).unwrap_or(i32::MAX))
             .set_exclusive_start_key(start)
             .consistent_read(true)
             .send()
             .await
             .map_err(sdk_error)?;
-        let fetched = out
-            .items()
-            .iter()
-            .map(from_item)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(AuditPage::from_fetched(
-            fetched,
-            limit,
-            out.last_evaluated_key().is_some(),
-        ))
+        Ok(Fetched {
+            entries: out
+                .items()
+                .iter()
+                .map(from_item)
+                .collect::<Result<_, _>>()?,
+            beyond: out.last_evaluated_key().is_some(),
+        })
     }
 }

@@ -11,15 +11,11 @@
 //! never the number of rooms that ever finished. (One index partition takes about a thousand
 //! writes a second, far above the rate at which rooms end and compositions finish.)
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::ReturnValue;
 
-use super::compositions::COMPOSITION;
-use super::{DynamoTable, Item, PK, SK, get_n, get_s, n, s, sdk_error};
+use super::keys::Key;
+use super::{Attributes, DynamoTable, Item, PK, SK, n, s, sdk_error};
 use crate::store::StoreError;
 use crate::store::due::{DueCursor, DueEntry, DueKind, DuePage, DueWork};
 
@@ -32,76 +28,61 @@ pub(crate) const DUE_AT: &str = "due_at";
 /// The one value of [`DUE_PK`].
 pub(crate) const DUE_PARTITION: &str = "due";
 
-const OWED: &str = "owed";
-
-fn owed_pk(room_sid: &str) -> String {
-    format!("due#room#{room_sid}")
-}
-
 /// The table key of an entry.
-fn key(kind: DueKind, room_sid: &str) -> (String, &'static str) {
+fn key(kind: DueKind, room_sid: &str) -> Key {
     match kind {
-        DueKind::Composition => (owed_pk(room_sid), OWED),
-        DueKind::Recording => (super::compositions::pk(room_sid), COMPOSITION),
+        DueKind::Composition => Key::owed_composition(room_sid),
+        DueKind::Recording => Key::composition(room_sid),
     }
 }
 
 /// The entry an index item stands for.
 fn entry(item: &Item) -> Result<DueEntry, StoreError> {
-    let (pk, sk) = (get_s(item, PK)?, get_s(item, SK)?);
-    let (kind, room_sid) = if let Some(room) = pk.strip_prefix("due#room#") {
-        (DueKind::Composition, room)
-    } else if let (Some(room), COMPOSITION) = (pk.strip_prefix("room#"), sk) {
-        (DueKind::Recording, room)
-    } else {
-        return Err(StoreError(format!("unexpected item in the due index: {pk}")));
-    };
+    let a = Attributes::of("due index", item);
+    let (owed, room_sid) = Key::due_room(a.string(PK)?, a.string(SK)?)
+        .ok_or_else(|| a.corrupt(PK, "is no kind of item the index holds"))?;
     Ok(DueEntry {
-        kind,
+        kind: if owed {
+            DueKind::Composition
+        } else {
+            DueKind::Recording
+        },
         room_sid: room_sid.to_string(),
-        due_at: get_n(item, DUE_AT)?,
+        due_at: a.number(DUE_AT)?,
     })
 }
 
-fn start_key(cursor: &DueCursor) -> HashMap<String, AttributeValue> {
-    let (pk, sk) = key(cursor.kind, &cursor.room_sid);
-    HashMap::from([
-        (PK.to_string(), s(pk)),
-        (SK.to_string(), s(sk)),
-        (DUE_PK.to_string(), s(DUE_PARTITION)),
-        (DUE_AT.to_string(), n(cursor.due_at)),
-    ])
+/// Where a `Query` of the index resumes after `cursor`: the table's and the index's keys.
+fn start_key(cursor: &DueCursor) -> Item {
+    let mut item = key(cursor.kind, &cursor.room_sid).into_item();
+    item.insert(DUE_PK.to_string(), s(DUE_PARTITION));
+    item.insert(DUE_AT.to_string(), n(cursor.due_at));
+    item
 }
 
 #[async_trait]
 impl DueWork for DynamoTable {
     async fn owe_composition(&self, room_sid: &str, due_at: i64) -> Result<(), StoreError> {
+        let mut item = Key::owed_composition(room_sid).into_item();
+        item.extend([
+            ("room_sid".to_string(), s(room_sid)),
+            (DUE_PK.to_string(), s(DUE_PARTITION)),
+            (DUE_AT.to_string(), n(due_at)),
+            ("attempts".to_string(), n(0)),
+        ]);
         let result = self
             .client()
             .put_item()
             .table_name(self.table())
-            .item(PK, s(owed_pk(room_sid)))
-            .item(SK, s(OWED))
-            .item("room_sid", s(room_sid))
-            .item(DUE_PK, s(DUE_PARTITION))
-            .item(DUE_AT, n(due_at))
-            .item("attempts", n(0))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
+        match result.map_err(sdk_error) {
             // Already owed: it keeps its due time and attempts.
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(sdk_error(err)),
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 
@@ -109,8 +90,7 @@ impl DueWork for DynamoTable {
         self.client()
             .delete_item()
             .table_name(self.table())
-            .key(PK, s(owed_pk(room_sid)))
-            .key(SK, s(OWED))
+            .set_key(Some(Key::owed_composition(room_sid).into_item()))
             .send()
             .await
             .map_err(sdk_error)?;
@@ -122,8 +102,7 @@ impl DueWork for DynamoTable {
             .client()
             .update_item()
             .table_name(self.table())
-            .key(PK, s(owed_pk(room_sid)))
-            .key(SK, s(OWED))
+            .set_key(Some(Key::owed_composition(room_sid).into_item()))
             .update_expression("SET #due_at = :due_at ADD #attempts :one")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PK)
@@ -134,21 +113,14 @@ impl DueWork for DynamoTable {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
-        match result {
-            Ok(out) => Ok(out
-                .attributes()
-                .map(|a| get_n(a, "attempts"))
-                .transpose()?
-                .unwrap_or(1) as u32),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(0)
+        match result.map_err(sdk_error) {
+            Ok(out) => {
+                let attrs = out.attributes.unwrap_or_default();
+                Attributes::of("owed composition", &attrs).number("attempts")
             }
-            Err(err) => Err(sdk_error(err)),
+            // Settled meanwhile.
+            Err(StoreError::Conflict(_)) => Ok(0),
+            Err(e) => Err(e),
         }
     }
 

@@ -1,4 +1,4 @@
-//! Idempotency records in DynamoDB: item `pk = "idem#{key}"`, `sk = "idem"`.
+//! Idempotency records in DynamoDB: item [`Key::idempotency`].
 //!
 //! The claim is one conditional `PutItem` that asks for the old item on failure
 //! (`ReturnValuesOnConditionCheckFailure = ALL_OLD`), so a duplicate learns what holds the key
@@ -10,29 +10,24 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 
-use super::{DynamoTable, Item, PK, SK, TTL, get_n, get_s, n, s, sdk_error};
+use super::keys::Key;
+use super::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error};
+use crate::clock::{unix_millis, unix_seconds};
+use crate::store::StoreError;
 use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome, Status};
-use crate::store::{StoreError, unix_millis, unix_seconds};
 
 const IN_PROGRESS: &str = "INPROGRESS";
 const COMPLETED: &str = "COMPLETED";
 
-fn pk(key: &str) -> String {
-    format!("idem#{key}")
-}
-
 fn to_item(r: &IdempotencyRecord) -> Item {
-    let mut item = Item::from([
-        (PK.to_string(), s(pk(&r.key))),
-        (SK.to_string(), s("idem")),
+    let status = match r.status {
+        Status::InProgress => IN_PROGRESS,
+        Status::Completed => COMPLETED,
+    };
+    let mut item = Key::idempotency(&r.key).into_item();
+    item.extend([
         ("idem_key".to_string(), s(&r.key)),
-        (
-            "status".to_string(),
-            s(match r.status {
-                Status::InProgress => IN_PROGRESS,
-                Status::Completed => COMPLETED,
-            }),
-        ),
+        ("status".to_string(), s(status)),
         ("payload_hash".to_string(), s(&r.payload_hash)),
         (TTL.to_string(), n(r.expires_at)),
         ("lock_until_ms".to_string(), n(r.lock_until_ms)),
@@ -44,17 +39,18 @@ fn to_item(r: &IdempotencyRecord) -> Item {
 }
 
 fn from_item(item: &Item) -> Result<IdempotencyRecord, StoreError> {
+    let a = Attributes::of("idempotency", item);
     Ok(IdempotencyRecord {
-        key: get_s(item, "idem_key")?.to_string(),
-        status: match get_s(item, "status")? {
+        key: a.string("idem_key")?.to_string(),
+        status: match a.string("status")? {
             IN_PROGRESS => Status::InProgress,
             COMPLETED => Status::Completed,
-            other => return Err(StoreError(format!("unknown idempotency status {other}"))),
+            _ => return Err(a.corrupt("status", "holds an unknown status")),
         },
-        payload_hash: get_s(item, "payload_hash")?.to_string(),
-        expires_at: get_n(item, TTL)?,
-        lock_until_ms: get_n(item, "lock_until_ms")?,
-        result: item.get("result").and_then(|v| v.as_s().ok()).cloned(),
+        payload_hash: a.string("payload_hash")?.to_string(),
+        expires_at: a.number(TTL)?,
+        lock_until_ms: a.number("lock_until_ms")?,
+        result: a.opt_string("result")?.map(str::to_string),
     })
 }
 
@@ -86,10 +82,11 @@ impl IdempotencyStore for DynamoTable {
             .await;
         match result {
             Ok(_) => Ok(PutOutcome::Claimed),
+            // The record that holds the key comes with the refusal (ALL_OLD).
             Err(err) => match err.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(e)) => {
                     let old = e.item().ok_or_else(|| {
-                        StoreError("conditional check failed without the old item".into())
+                        StoreError::corrupt("idempotency item: refused claim returned none")
                     })?;
                     Ok(PutOutcome::Held(from_item(old)?))
                 }
@@ -99,22 +96,14 @@ impl IdempotencyStore for DynamoTable {
     }
 
     async fn save_success(&self, record: &IdempotencyRecord) -> Result<(), StoreError> {
-        self.client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(record)))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        self.put(to_item(record)).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.client()
             .delete_item()
             .table_name(self.table())
-            .key(PK, s(pk(key)))
-            .key(SK, s("idem"))
+            .set_key(Some(Key::idempotency(key).into_item()))
             .send()
             .await
             .map_err(sdk_error)?;

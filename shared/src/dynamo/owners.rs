@@ -1,24 +1,17 @@
-//! Room owners in DynamoDB: item `pk = "room#{room_sid}"`, `sk = "owner"`. The same partition
-//! holds the room's other items (its status, under `sk = "room"`), which this file never touches.
+//! Room owners in DynamoDB: item [`Key::owner`]. The same partition holds the room's other items
+//! (its record), which this file never touches.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 
-use super::{DynamoTable, Item, PK, SK, get_s, s, sdk_error};
+use super::keys::Key;
+use super::{Attributes, DynamoTable, Item, PK, s, sdk_error};
 use crate::names::E164;
 use crate::store::StoreError;
 use crate::store::owners::{RoomOwner, RoomOwners};
 
-const OWNER: &str = "owner";
-
-fn pk(room_sid: &str) -> String {
-    format!("room#{room_sid}")
-}
-
 fn to_item(owner: &RoomOwner) -> Item {
-    let mut item = Item::from([
-        (PK.to_string(), s(pk(&owner.room_sid))),
-        (SK.to_string(), s(OWNER)),
+    let mut item = Key::owner(&owner.room_sid).into_item();
+    item.extend([
         ("room_sid".to_string(), s(&owner.room_sid)),
         ("room".to_string(), s(&owner.room)),
         ("sub".to_string(), s(&owner.sub)),
@@ -30,14 +23,14 @@ fn to_item(owner: &RoomOwner) -> Item {
 }
 
 fn from_item(item: &Item) -> Result<RoomOwner, StoreError> {
+    let a = Attributes::of("owner", item);
     Ok(RoomOwner {
-        room_sid: get_s(item, "room_sid")?.to_string(),
-        room: get_s(item, "room")?.to_string(),
-        sub: get_s(item, "sub")?.to_string(),
+        room_sid: a.string("room_sid")?.to_string(),
+        room: a.string("room")?.to_string(),
+        sub: a.string("sub")?.to_string(),
         // Only valid numbers are ever written; one that no longer parses is treated as absent.
-        phone_number: item
-            .get("phone_number")
-            .and_then(|v| v.as_s().ok())
+        phone_number: a
+            .opt_string("phone_number")?
             .and_then(|v| E164::parse(v, "phone_number").ok()),
     })
 }
@@ -45,14 +38,7 @@ fn from_item(item: &Item) -> Result<RoomOwner, StoreError> {
 #[async_trait]
 impl RoomOwners for DynamoTable {
     async fn set_owner(&self, owner: &RoomOwner) -> Result<(), StoreError> {
-        self.client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(owner)))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        self.put(to_item(owner)).await
     }
 
     async fn claim_owner(&self, owner: &RoomOwner) -> Result<bool, StoreError> {
@@ -65,26 +51,16 @@ impl RoomOwners for DynamoTable {
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match result {
+        match result.map_err(sdk_error) {
             Ok(_) => Ok(true),
-            Err(err) => match err.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(sdk_error(err)),
-            },
+            // Someone owns it already: the answer, not a failure.
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
     async fn owner(&self, room_sid: &str) -> Result<Option<RoomOwner>, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .key(PK, s(pk(room_sid)))
-            .key(SK, s(OWNER))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        out.item().map(from_item).transpose()
+        let item = self.get(Key::owner(room_sid)).await?;
+        item.as_ref().map(from_item).transpose()
     }
 }

@@ -1,5 +1,5 @@
-//! Rate-limit counters in DynamoDB: item `pk = "rl#{key}"`, `sk = "w#{window start}"`, attribute
-//! `count`, TTL at the window's end.
+//! Rate-limit counters in DynamoDB: item [`Key::rate_window`], attribute `count`, TTL at the
+//! window's end.
 //!
 //! One `UpdateItem` per event: `ADD count :one` under the condition
 //! `attribute_not_exists(count) OR count < :max`. DynamoDB evaluates the condition and applies the
@@ -8,10 +8,10 @@
 //! never blocks a later window.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValue;
 
-use super::{DynamoTable, PK, SK, TTL, n, s, sdk_error};
+use super::keys::Key;
+use super::{Attributes, DynamoTable, Item, TTL, n, sdk_error};
 use crate::store::StoreError;
 use crate::store::ratelimit::{Hit, RateLimitStore, Window};
 
@@ -22,8 +22,7 @@ impl RateLimitStore for DynamoTable {
             .client()
             .update_item()
             .table_name(self.table())
-            .key(PK, s(format!("rl#{key}")))
-            .key(SK, s(format!("w#{}", window.start)))
+            .set_key(Some(Key::rate_window(key, window.start).into_item()))
             .update_expression("ADD #count :one SET #ttl = :ttl")
             .condition_expression("attribute_not_exists(#count) OR #count < :max")
             .expression_attribute_names("#count", "count")
@@ -34,22 +33,21 @@ impl RateLimitStore for DynamoTable {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
-        match result {
+        match result.map_err(sdk_error) {
             Ok(out) => {
-                let count = out
-                    .attributes()
-                    .and_then(|a| a.get("count"))
-                    .and_then(|v| v.as_n().ok())
-                    .and_then(|v| v.parse().ok())
-                    .ok_or_else(|| StoreError("rate-limit update returned no count".into()))?;
-                Ok(Hit::Counted { count })
+                // UPDATED_NEW returns the count; none at all reads as a missing count.
+                let none = Item::new();
+                let updated =
+                    Attributes::of("rate-limit counter", out.attributes().unwrap_or(&none));
+                Ok(Hit::Counted {
+                    count: updated.number("count")?,
+                })
             }
-            Err(err) => match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(Hit::Limited {
-                    reset_at: window.end,
-                }),
-                _ => Err(sdk_error(err)),
-            },
+            // The window is full: the answer, not a failure.
+            Err(StoreError::Conflict(_)) => Ok(Hit::Limited {
+                reset_at: window.end,
+            }),
+            Err(e) => Err(e),
         }
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! Handlers return `Result<Response, ApiError>`. Client-facing errors carry their status, code
 //! and message; anything unexpected becomes a 500 whose cause is logged here and never sent.
-//! A failed Twilio call becomes an answer through the one table of [`twilio`].
+//! A failed Twilio call becomes an answer through the one table of [`twilio`], a store failure
+//! through [`store`].
 
+mod store;
 mod twilio;
 
 use std::fmt;

@@ -1,90 +1,85 @@
-//! The audit log in memory: per tenant and room (or tenant alone), entries ordered by time and
-//! id, with the DynamoDB adapter's conditions.
+//! The audit log in memory: per tenant and room (or tenant alone), entries ordered by their
+//! position (time, then id), with the DynamoDB adapter's conditions.
+
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 
-use super::MemoryStore;
+use super::{MemoryStore, lock};
 use crate::store::StoreError;
 use crate::store::audit::{
-    AuditCursor, AuditEntry, AuditLog, AuditOutcome, AuditPage, check_settle,
+    AuditCursor, AuditEntry, AuditOutcome, AuditQuery, AuditStorage, Fetched, Settlement,
 };
 
 /// Where an entry is filed: tenant, room SID (none: the tenant alone).
-pub(crate) type Partition = (String, Option<String>);
-/// An entry's place in its partition: time in microseconds, id.
-pub(crate) type Position = (i64, String);
+type Partition = (String, Option<String>);
 
-fn position(entry: &AuditEntry) -> Position {
-    (entry.time_micros(), entry.id.clone())
+/// Every partition's entries, by position.
+pub(crate) type Log = HashMap<Partition, BTreeMap<AuditCursor, AuditEntry>>;
+
+fn partition(tenant: &str, room_sid: Option<&str>) -> Partition {
+    (tenant.to_string(), room_sid.map(str::to_string))
 }
 
+const EXISTS: StoreError = StoreError::Conflict("audit entry exists");
+
 #[async_trait]
-impl AuditLog for MemoryStore {
-    async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        let mut log = self.audit.lock().map_err(StoreError::new)?;
-        let partition = log
-            .entry((entry.tenant.clone(), entry.room_sid.clone()))
+impl AuditStorage for MemoryStore {
+    async fn insert(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut log = lock(&self.audit)?;
+        let filed = log
+            .entry(partition(&entry.tenant, entry.room_sid.as_deref()))
             .or_default();
-        if partition.contains_key(&position(entry)) {
-            return Err(StoreError("audit entry already exists".into()));
+        if filed.contains_key(&entry.position()) {
+            return Err(EXISTS);
         }
-        partition.insert(position(entry), entry.clone());
+        filed.insert(entry.position(), entry.clone());
         Ok(())
     }
 
-    async fn settle(&self, pending: &AuditEntry, settled: &AuditEntry) -> Result<(), StoreError> {
-        check_settle(pending, settled)?;
-        let mut log = self.audit.lock().map_err(StoreError::new)?;
-        let home = (pending.tenant.clone(), pending.room_sid.clone());
+    async fn replace_pending(&self, settlement: Settlement<'_>) -> Result<(), StoreError> {
+        let entry = settlement.entry();
+        let mut log = lock(&self.audit)?;
+        let home = partition(&entry.tenant, settlement.home());
         let is_pending = log
             .get(&home)
-            .and_then(|p| p.get(&position(pending)))
+            .and_then(|filed| filed.get(&entry.position()))
             .is_some_and(|e| e.outcome == AuditOutcome::Pending);
         if !is_pending {
-            return Err(StoreError("audit entry is not pending".into()));
+            return Err(StoreError::Conflict("audit entry is not pending"));
         }
-        let room = (settled.tenant.clone(), settled.room_sid.clone());
-        if room != home {
+        if let Settlement::Refiled { room_sid, .. } = settlement {
             // Both writes under one lock, as DynamoDB's transaction makes them at once.
-            let filed = log.entry(room).or_default();
-            if filed.contains_key(&position(settled)) {
-                return Err(StoreError("audit entry already exists".into()));
+            let filed = log
+                .entry(partition(&entry.tenant, Some(room_sid)))
+                .or_default();
+            if filed.contains_key(&entry.position()) {
+                return Err(EXISTS);
             }
-            filed.insert(position(settled), settled.clone());
+            filed.insert(entry.position(), entry.clone());
         }
         log.entry(home)
             .or_default()
-            .insert(position(settled), settled.clone());
+            .insert(entry.position(), entry.clone());
         Ok(())
     }
 
-    async fn list(
-        &self,
-        tenant: &str,
-        room_sid: &str,
-        limit: u32,
-        after: Option<&AuditCursor>,
-    ) -> Result<AuditPage, StoreError> {
-        let limit = AuditPage::size(limit);
-        let log = self.audit.lock().map_err(StoreError::new)?;
-        let Some(partition) = log.get(&(tenant.to_string(), Some(room_sid.to_string()))) else {
-            return Ok(AuditPage {
-                entries: Vec::new(),
-                next: None,
-            });
+    async fn newest(&self, query: AuditQuery<'_>) -> Result<Fetched, StoreError> {
+        let log = lock(&self.audit)?;
+        let Some(filed) = log.get(&partition(query.tenant, Some(query.room_sid))) else {
+            return Ok(Fetched::default());
         };
-        let newest_first = partition.iter().rev().map(|(_, e)| e);
-        let fetched: Vec<AuditEntry> = match after {
-            Some(c) => {
-                let start = (c.time_micros, c.id.clone());
-                newest_first
-                    .filter(|e| position(e) < start)
-                    .take(limit + 1)
-                    .cloned()
-                    .collect()
-            }
-            None => newest_first.take(limit + 1).cloned().collect(),
+        let older = match query.after {
+            Some(after) => filed.range(..after),
+            None => filed.range::<AuditCursor, _>(..),
         };
-        Ok(AuditPage::from_fetched(fetched, limit, false))
+        Ok(Fetched {
+            entries: older
+                .rev()
+                .take(query.count)
+                .map(|(_, e)| e.clone())
+                .collect(),
+            beyond: false,
+        })
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 
-use super::MemoryStore;
+use super::{MemoryStore, lock};
 use crate::store::StoreError;
 use crate::store::compositions::{
     CompositionEvent, CompositionRecord, CompositionRecords, CreatedComposition, Schedule,
@@ -25,7 +25,7 @@ pub(crate) struct Recordings {
 
 impl MemoryStore {
     fn recordings(&self) -> Result<std::sync::MutexGuard<'_, Recordings>, StoreError> {
-        self.recordings.lock().map_err(StoreError::new)
+        lock(&self.recordings)
     }
 }
 
@@ -88,7 +88,7 @@ impl CompositionRecords for MemoryStore {
         let record = r
             .compositions
             .get_mut(room_sid)
-            .ok_or_else(|| StoreError(format!("no composition record of room {room_sid}")))?;
+            .ok_or(StoreError::Conflict("no composition record of this room"))?;
         record.sms = Some(state.clone());
         record.due_at = None;
         Ok(())

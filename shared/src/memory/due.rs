@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::MemoryStore;
+use super::{MemoryStore, lock};
 use crate::store::StoreError;
 use crate::store::due::{DueCursor, DueEntry, DueKind, DuePage, DueWork};
 
@@ -15,19 +15,19 @@ fn position(e: &DueEntry) -> (i64, DueKind, &str) {
 #[async_trait]
 impl DueWork for MemoryStore {
     async fn owe_composition(&self, room_sid: &str, due_at: i64) -> Result<(), StoreError> {
-        let mut r = self.recordings.lock().map_err(StoreError::new)?;
+        let mut r = lock(&self.recordings)?;
         r.owed.entry(room_sid.to_string()).or_insert((due_at, 0));
         Ok(())
     }
 
     async fn settle_composition(&self, room_sid: &str) -> Result<(), StoreError> {
-        let mut r = self.recordings.lock().map_err(StoreError::new)?;
+        let mut r = lock(&self.recordings)?;
         r.owed.remove(room_sid);
         Ok(())
     }
 
     async fn retry_composition(&self, room_sid: &str, due_at: i64) -> Result<u32, StoreError> {
-        let mut r = self.recordings.lock().map_err(StoreError::new)?;
+        let mut r = lock(&self.recordings)?;
         Ok(match r.owed.get_mut(room_sid) {
             Some((due, attempts)) => {
                 *due = due_at;
@@ -44,7 +44,7 @@ impl DueWork for MemoryStore {
         limit: usize,
         after: Option<&DueCursor>,
     ) -> Result<DuePage, StoreError> {
-        let r = self.recordings.lock().map_err(StoreError::new)?;
+        let r = lock(&self.recordings)?;
         let owed = r.owed.iter().map(|(room, (due_at, _))| DueEntry {
             kind: DueKind::Composition,
             room_sid: room.clone(),

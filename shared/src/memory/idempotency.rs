@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use super::MemoryStore;
+use super::{MemoryStore, lock};
 use crate::store::StoreError;
 use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome};
 
@@ -15,7 +15,7 @@ impl IdempotencyStore for MemoryStore {
         record: &IdempotencyRecord,
         now: SystemTime,
     ) -> Result<PutOutcome, StoreError> {
-        let mut map = self.idempotency.lock().map_err(StoreError::new)?;
+        let mut map = lock(&self.idempotency)?;
         if let Some(existing) = map.get(&record.key)
             && existing.blocks_at(now)
         {
@@ -26,16 +26,13 @@ impl IdempotencyStore for MemoryStore {
     }
 
     async fn save_success(&self, record: &IdempotencyRecord) -> Result<(), StoreError> {
-        let mut map = self.idempotency.lock().map_err(StoreError::new)?;
+        let mut map = lock(&self.idempotency)?;
         map.insert(record.key.clone(), record.clone());
         Ok(())
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.idempotency
-            .lock()
-            .map_err(StoreError::new)?
-            .remove(key);
+        lock(&self.idempotency)?.remove(key);
         Ok(())
     }
 }

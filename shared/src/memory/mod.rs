@@ -1,6 +1,6 @@
 //! The embedded store of the local API: every store trait, in memory, with the same semantics
 //! as the DynamoDB adapter (conditions are checked under one lock, as DynamoDB checks them
-//! atomically per item).
+//! atomically per item) and the same errors for the same cases.
 
 mod audit;
 mod compositions;
@@ -11,23 +11,23 @@ mod ratelimit;
 mod rooms;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
+
+use crate::store::StoreError;
+use crate::store::idempotency::IdempotencyRecord;
+use crate::store::owners::RoomOwner;
+use crate::store::rooms::RoomRecord;
 
 /// All tables of the embedded store.
 #[derive(Default)]
 pub struct MemoryStore {
-    pub(crate) idempotency: Mutex<HashMap<String, crate::store::idempotency::IdempotencyRecord>>,
-    pub(crate) audit: Mutex<
-        HashMap<
-            audit::Partition,
-            std::collections::BTreeMap<audit::Position, crate::store::audit::AuditEntry>,
-        >,
-    >,
-    pub(crate) owners: Mutex<HashMap<String, crate::store::owners::RoomOwner>>,
+    pub(crate) idempotency: Mutex<HashMap<String, IdempotencyRecord>>,
+    pub(crate) audit: Mutex<audit::Log>,
+    pub(crate) owners: Mutex<HashMap<String, RoomOwner>>,
     /// `(key, window start)` → `(count, window end)`.
     pub(crate) ratelimit: Mutex<HashMap<(String, i64), (u32, i64)>>,
     /// Room SID → its record.
-    pub(crate) rooms: Mutex<HashMap<String, crate::store::rooms::RoomRecord>>,
+    pub(crate) rooms: Mutex<HashMap<String, RoomRecord>>,
     /// Recordings: composition records, latest-recording pointers, rooms owing compositions.
     pub(crate) recordings: Mutex<compositions::Recordings>,
 }
@@ -37,4 +37,12 @@ impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
     }
+}
+
+/// One table, locked. A lock poisoned by a panic elsewhere makes the store unavailable, as a
+/// table that cannot be reached.
+pub(crate) fn lock<T>(table: &Mutex<T>) -> Result<MutexGuard<'_, T>, StoreError> {
+    table
+        .lock()
+        .map_err(|_| StoreError::Unavailable("embedded store: a lock is poisoned".into()))
 }

@@ -2,22 +2,19 @@
 
 use async_trait::async_trait;
 
-use super::MemoryStore;
+use super::{MemoryStore, lock};
 use crate::store::StoreError;
 use crate::store::owners::{RoomOwner, RoomOwners};
 
 #[async_trait]
 impl RoomOwners for MemoryStore {
     async fn set_owner(&self, owner: &RoomOwner) -> Result<(), StoreError> {
-        self.owners
-            .lock()
-            .map_err(StoreError::new)?
-            .insert(owner.room_sid.clone(), owner.clone());
+        lock(&self.owners)?.insert(owner.room_sid.clone(), owner.clone());
         Ok(())
     }
 
     async fn claim_owner(&self, owner: &RoomOwner) -> Result<bool, StoreError> {
-        let mut owners = self.owners.lock().map_err(StoreError::new)?;
+        let mut owners = lock(&self.owners)?;
         if owners.contains_key(&owner.room_sid) {
             return Ok(false);
         }
@@ -26,11 +23,6 @@ impl RoomOwners for MemoryStore {
     }
 
     async fn owner(&self, room_sid: &str) -> Result<Option<RoomOwner>, StoreError> {
-        Ok(self
-            .owners
-            .lock()
-            .map_err(StoreError::new)?
-            .get(room_sid)
-            .cloned())
+        Ok(lock(&self.owners)?.get(room_sid).cloned())
     }
 }

@@ -2,14 +2,14 @@
 
 use async_trait::async_trait;
 
-use super::MemoryStore;
+use super::{MemoryStore, lock};
 use crate::store::StoreError;
 use crate::store::ratelimit::{Hit, RateLimitStore, Window};
 
 #[async_trait]
 impl RateLimitStore for MemoryStore {
     async fn hit(&self, key: &str, window: Window, max: u32) -> Result<Hit, StoreError> {
-        let mut map = self.ratelimit.lock().map_err(StoreError::new)?;
+        let mut map = lock(&self.ratelimit)?;
         // Windows that ended before this one began can no longer count: drop them, as TTL would.
         map.retain(|_, (_, end)| *end > window.start);
         let (count, _) = map

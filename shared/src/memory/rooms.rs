@@ -3,14 +3,14 @@
 
 use async_trait::async_trait;
 
-use super::MemoryStore;
+use super::{MemoryStore, lock};
 use crate::store::StoreError;
 use crate::store::rooms::{RoomRecord, RoomRecords, RoomUpdate};
 
 #[async_trait]
 impl RoomRecords for MemoryStore {
     async fn apply_room_update(&self, update: &RoomUpdate) -> Result<RoomRecord, StoreError> {
-        let mut rooms = self.rooms.lock().map_err(StoreError::new)?;
+        let mut rooms = lock(&self.rooms)?;
         let record = rooms.entry(update.room_sid.clone()).or_insert_with(|| {
             RoomRecord::new(
                 &update.room_sid,
@@ -23,12 +23,7 @@ impl RoomRecords for MemoryStore {
     }
 
     async fn room_record(&self, room_sid: &str) -> Result<Option<RoomRecord>, StoreError> {
-        Ok(self
-            .rooms
-            .lock()
-            .map_err(StoreError::new)?
-            .get(room_sid)
-            .cloned())
+        Ok(lock(&self.rooms)?.get(room_sid).cloned())
     }
 
     async fn set_composition(
@@ -36,12 +31,11 @@ impl RoomRecords for MemoryStore {
         room_sid: &str,
         composition_sid: &str,
     ) -> Result<(), StoreError> {
-        let mut rooms = self.rooms.lock().map_err(StoreError::new)?;
-        let record = rooms.get_mut(room_sid).ok_or_else(|| {
-            StoreError(format!(
-                "no record of room {room_sid} to attach a composition to"
-            ))
-        })?;
+        let mut rooms = lock(&self.rooms)?;
+        // As on DynamoDB: no record is created that holds nothing but a composition.
+        let record = rooms.get_mut(room_sid).ok_or(StoreError::Conflict(
+            "no record of the room to attach a composition to",
+        ))?;
         record.composition_sid = Some(composition_sid.to_string());
         Ok(())
     }
@@ -52,34 +46,25 @@ mod tests {
     use super::*;
     use crate::store::rooms::{RoomChange, RoomStatus};
 
-    fn update(change: RoomChange) -> RoomUpdate {
-        RoomUpdate {
-            room_sid: "RM1".into(),
-            unique_name: "acme:class:1".into(),
-            tenant: Some("acme".into()),
-            change,
-        }
-    }
-
     #[tokio::test]
     async fn a_late_callback_does_not_reopen_an_ended_room() {
         let store = MemoryStore::new();
         store
-            .apply_room_update(&update(RoomChange::Ended {
+            .apply_room_update(&RoomUpdate::example(RoomChange::Ended {
                 at: 10,
                 duration_seconds: Some(9),
             }))
             .await
             .unwrap();
         let after = store
-            .apply_room_update(&update(RoomChange::Created { at: 1 }))
+            .apply_room_update(&RoomUpdate::example(RoomChange::Created { at: 1 }))
             .await
             .unwrap();
         assert_eq!(after.status, RoomStatus::Completed);
         assert_eq!(after.created_at, Some(1));
         assert_eq!(after.ended_at, Some(10));
         let after = store
-            .apply_room_update(&update(RoomChange::Recorded))
+            .apply_room_update(&RoomUpdate::example(RoomChange::Recorded))
             .await
             .unwrap();
         assert!(after.needs_composition());

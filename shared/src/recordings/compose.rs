@@ -95,7 +95,7 @@ impl Composer {
         deadline: Deadline,
     ) -> Result<Composed, StoreError> {
         let Some(room) = RoomSid::try_from_str(&record.room_sid) else {
-            return Err(StoreError(format!("a room record of a bad SID: {}", record.room_sid)));
+            return Err(StoreError::corrupt("room item: attribute room_sid is not a room SID"));
         };
         let key = format!("composition:{room}");
         let outcome = self
@@ -128,7 +128,7 @@ impl Composer {
             }
             Err(RunError::Idempotency(IdempotencyError::InProgress)) => Ok(Composed::InProgress),
             Err(RunError::Idempotency(IdempotencyError::Store(e))) => Err(e),
-            Err(RunError::Idempotency(other)) => Err(StoreError::new(other)),
+            Err(RunError::Idempotency(other)) => Err(StoreError::Rejected(other.to_string())),
             Err(RunError::Action(failure)) => self.failed(&room, failure, now).await,
         }
     }

@@ -98,7 +98,7 @@ impl Notifier {
             }
             Err(IdempotencyError::InProgress) => return Ok(Notified::InProgress),
             Err(IdempotencyError::Store(e)) => return Err(e),
-            Err(other) => return Err(StoreError::new(other)),
+            Err(other) => return Err(StoreError::Rejected(other.to_string())),
         };
         let state = match self.attempt(record, deadline).await {
             Ok(Some(state)) => state,

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 use super::StoreError;
+use crate::clock::{unix_millis, unix_seconds};
 
 /// Where a claimed key stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,8 +38,8 @@ impl IdempotencyRecord {
     /// Whether this record still blocks a new claim at `now`: not expired, and either completed
     /// or in progress within its lock. The same rule as the conditional write's condition.
     pub fn blocks_at(&self, now: SystemTime) -> bool {
-        let live = self.expires_at >= super::unix_seconds(now);
-        live && (self.status == Status::Completed || self.lock_until_ms >= super::unix_millis(now))
+        let live = self.expires_at >= unix_seconds(now);
+        live && (self.status == Status::Completed || self.lock_until_ms >= unix_millis(now))
     }
 }
 

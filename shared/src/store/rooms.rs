@@ -138,6 +138,19 @@ pub struct RoomUpdate {
     pub change: RoomChange,
 }
 
+#[cfg(test)]
+impl RoomUpdate {
+    /// An update of room `RM1` (`acme:class:1`, tenant `acme`), for the adapters' tests.
+    pub(crate) fn example(change: RoomChange) -> Self {
+        Self {
+            room_sid: "RM1".into(),
+            unique_name: "acme:class:1".into(),
+            tenant: Some("acme".into()),
+            change,
+        }
+    }
+}
+
 /// Room records.
 #[async_trait]
 pub trait RoomRecords: Send + Sync {

@@ -4,9 +4,18 @@
 
 use serde::Serialize;
 
-/// An ordered list of form fields.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// An ordered list of form fields. Its `Debug` shows the names only: values carry phone numbers
+/// (`To`), Verify codes (`Code`) and message bodies, which no log line may hold.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Form(Vec<(String, String)>);
+
+impl std::fmt::Debug for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(name, _)| (name, "[redacted]")))
+            .finish()
+    }
+}
 
 impl Form {
     /// An empty form.
@@ -70,6 +79,24 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_names_fields_but_never_shows_their_values() {
+        let form = Form::new()
+            .text("To", "+14155550100")
+            .text("Code", "123456");
+        let shown = format!("{form:?}");
+        assert!(shown.contains("To") && shown.contains("Code"), "{shown}");
+        assert!(
+            !shown.contains("4155550100") && !shown.contains("123456"),
+            "{shown}"
+        );
+        let call = crate::twilio::Call::create(
+            url::Url::parse("https://verify.twilio.com/v2").unwrap(),
+            form,
+        );
+        assert!(!format!("{call:?}").contains("4155550100"));
+    }
 
     #[test]
     fn lists_repeat_the_key_objects_are_json_and_booleans_are_words() {

@@ -1,11 +1,18 @@
 //! The names of API.md, parsed once at the edge: room unique names, identities, Twilio SIDs (one
 //! type per kind) and E.164 numbers. Invalid input is a 400 naming the field before anything else runs.
 
+mod e164;
+mod sid;
+
 use std::fmt;
-use std::marker::PhantomData;
 
 use crate::caller::Caller;
 use crate::error::ApiError;
+
+pub use e164::E164;
+pub use sid::{
+    AccountSid, CompositionSid, KeySid, ParticipantSid, RoomSid, Sid, SidKind, is_sid, kind,
+};
 
 /// The longest room unique name or identity API.md allows.
 pub const MAX_NAME_LEN: usize = 128;
@@ -139,165 +146,12 @@ impl fmt::Display for Identity {
     }
 }
 
-/// What a kind of Twilio SID is: its two-letter prefix.
-pub trait SidKind {
-    /// `RM`, `PA`, `CJ`, …
-    const PREFIX: &'static str;
-}
-
-/// The kinds of SID this system handles, each its own type so that two cannot be swapped.
-pub mod kind {
-    macro_rules! kinds {
-        ($($(#[$doc:meta])* $name:ident = $prefix:literal;)*) => {$(
-            $(#[$doc])*
-            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-            pub enum $name {}
-            impl super::SidKind for $name {
-                const PREFIX: &'static str = $prefix;
-            }
-        )*};
-    }
-    kinds! {
-        /// An account, `AC…`.
-        Account = "AC";
-        /// An API key, `SK…`.
-        Key = "SK";
-        /// A room, `RM…`.
-        Room = "RM";
-        /// A participant, `PA…`.
-        Participant = "PA";
-        /// A composition, `CJ…`.
-        Composition = "CJ";
-        /// A Verify service, `VA…`.
-        VerifyService = "VA";
-        /// A Messaging service, `MG…`.
-        MessagingService = "MG";
-    }
-}
-
-/// A Twilio SID of kind `K`: its prefix and 32 hex digits, checked once at the edge.
-pub struct Sid<K>(String, PhantomData<K>);
-
-/// A room SID.
-pub type RoomSid = Sid<kind::Room>;
-/// A participant SID.
-pub type ParticipantSid = Sid<kind::Participant>;
-/// A composition SID.
-pub type CompositionSid = Sid<kind::Composition>;
-/// An account SID.
-pub type AccountSid = Sid<kind::Account>;
-/// An API key SID.
-pub type KeySid = Sid<kind::Key>;
-
-impl<K: SidKind> Sid<K> {
-    /// Parses `s` as a SID of this kind; `field` names it in the error.
-    pub fn parse(s: &str, field: &str) -> Result<Self, ApiError> {
-        Self::try_from_str(s).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_sid",
-                format!(
-                    "{field} must be a Twilio SID: {} and 32 hex digits",
-                    K::PREFIX
-                ),
-            )
-        })
-    }
-
-    /// `Some` when `s` is a SID of this kind.
-    pub fn try_from_str(s: &str) -> Option<Self> {
-        is_sid(s, K::PREFIX).then(|| Self(s.to_string(), PhantomData))
-    }
-
-    /// The SID text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-// Derives would demand the same of `K`, an uninhabited marker; these hold for every kind.
-impl<K> Clone for Sid<K> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone(), PhantomData)
-    }
-}
-impl<K> PartialEq for Sid<K> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-impl<K> Eq for Sid<K> {}
-impl<K> std::hash::Hash for Sid<K> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.hash(state)
-    }
-}
-impl<K> fmt::Debug for Sid<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl<K> fmt::Display for Sid<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Whether `s` is a Twilio SID of the given two-letter prefix: the prefix and 32 hex digits.
-pub fn is_sid(s: &str, prefix: &str) -> bool {
-    s.len() == 34 && s.starts_with(prefix) && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// Whether `s` matches `[A-Za-z0-9_-]{1,64}`: the alphabet of tenants, room types and ids, and
 /// device ids.
 pub fn is_name_part(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-/// A phone number in E.164: `+`, a non-zero digit, at most 15 digits in all.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct E164(String);
-
-impl E164 {
-    /// Parses an E.164 number; `field` names it in the error.
-    pub fn parse(s: &str, field: &str) -> Result<Self, ApiError> {
-        let digits = s.strip_prefix('+').unwrap_or("");
-        let ok = (2..=15).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0');
-        if ok {
-            Ok(Self(s.to_string()))
-        } else {
-            Err(ApiError::bad_request(
-                "invalid_phone_number",
-                format!("{field} must be an E.164 number (+ and up to 15 digits)"),
-            ))
-        }
-    }
-
-    /// The number.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The number with all but its last two digits hidden, for responses and logs.
-    pub fn masked(&self) -> String {
-        let keep = 2;
-        let digits = self.0.len() - 1;
-        format!(
-            "+{}{}",
-            "*".repeat(digits - keep),
-            &self.0[self.0.len() - keep..]
-        )
-    }
-}
-
-impl fmt::Debug for E164 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A full number never reaches a log line, even through Debug.
-        write!(f, "E164({})", self.masked())
-    }
 }
 
 #[cfg(test)]
@@ -310,7 +164,9 @@ mod tests {
             sub: "u1".into(),
             scopes: vec![],
             phone_number: None,
+            phone_number_verified: false,
             email: None,
+            email_verified: false,
         }
     }
 
@@ -344,34 +200,5 @@ mod tests {
             Identity::tenant_and_user("acme:u1:web-1"),
             Some(("acme", "u1"))
         );
-    }
-
-    #[test]
-    fn e164_numbers_are_checked_and_masked() {
-        let n = E164::parse("+14155550100", "phone_number").unwrap();
-        assert_eq!(n.masked(), "+*********00");
-        assert!(!format!("{n:?}").contains("4155550100"));
-        for bad in [
-            "14155550100",
-            "+0123",
-            "+1",
-            "+1234567890123456",
-            "+1415555010a",
-        ] {
-            assert!(E164::parse(bad, "phone_number").is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn sids_are_checked() {
-        assert!(RoomSid::parse("RM0123456789abcdef0123456789abcdef", "room_sid").is_ok());
-        assert!(RoomSid::parse("PA0123456789abcdef0123456789abcdef", "room_sid").is_err());
-        let err = ParticipantSid::parse("RM0123456789abcdef0123456789abcdef", "participant_sid");
-        assert!(
-            err.unwrap_err()
-                .to_string()
-                .contains("participant_sid must be a Twilio SID: PA")
-        );
-        assert!(!is_sid("RM0123456789abcdef0123456789abcdeg", "RM"));
     }
 }
