@@ -3,9 +3,12 @@
 
 mod access_token_differential;
 mod audit_store;
+mod compositions;
 mod health;
 mod idempotency;
 mod ratelimit_store;
+mod reconciler;
+mod recordings;
 mod rooms;
 mod secrets;
 mod signature;

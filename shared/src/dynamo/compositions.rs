@@ -201,24 +201,39 @@ impl CompositionRecords for DynamoTable {
     }
 
     async fn report_stuck(&self, room_sid: &str, next_check: i64) -> Result<bool, StoreError> {
-        let result = with_finals(self.update_composition(room_sid))
-            .update_expression("SET #stuck = :true, #due_at = :next")
-            .condition_expression(format!("attribute_exists(#pk) AND {NOT_FINAL}"))
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#stuck", "stuck_reported")
-            .expression_attribute_names("#due_at", DUE_AT)
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":next", n(next_check))
-            .return_values(ReturnValue::UpdatedOld)
-            .send()
-            .await
-            .map_err(sdk_error)
-            .and_then(|out| {
-                let before = out.attributes.unwrap_or_default();
-                Ok(!Attributes::of("composition", &before).flag("stuck_reported")?)
-            });
-        // Final meanwhile: nothing to report.
-        unless_conflict(result, false)
+        // The first report is the write whose condition finds it unreported; any later one only
+        // moves the next check.
+        let check = |set: &str, condition: String| {
+            with_finals(self.update_composition(room_sid))
+                .update_expression(set)
+                .condition_expression(condition)
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#due_at", DUE_AT)
+                .expression_attribute_values(":next", n(next_check))
+        };
+        let first = check(
+            "SET #stuck = :true, #due_at = :next",
+            format!("attribute_exists(#pk) AND attribute_not_exists(#stuck) AND {NOT_FINAL}"),
+        )
+        .expression_attribute_names("#stuck", "stuck_reported")
+        .expression_attribute_values(":true", AttributeValue::Bool(true))
+        .send()
+        .await
+        .map(|_| true)
+        .map_err(sdk_error);
+        if unless_conflict(first, false)? {
+            return Ok(true);
+        }
+        let later = check(
+            "SET #due_at = :next",
+            format!("attribute_exists(#pk) AND {NOT_FINAL}"),
+        )
+        .send()
+        .await
+        .map(|_| false)
+        .map_err(sdk_error);
+        // Final meanwhile: nothing to report or check.
+        unless_conflict(later, false)
     }
 
     async fn latest_recording(&self, unique_name: &str) -> Result<Option<String>, StoreError> {
