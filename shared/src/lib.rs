@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod memory;
 pub mod metrics;
 pub mod names;
+pub mod recordings;
 pub mod secrets;
 pub mod stepup;
 pub mod store;

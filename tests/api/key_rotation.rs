@@ -33,7 +33,10 @@ async fn audit_of(key: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut after: Option<AuditCursor> = None;
     loop {
-        let page = log.list("~system", "-", 100, after.as_ref()).await.unwrap();
+        let page = log
+            .list("~system", None, 100, after.as_ref())
+            .await
+            .unwrap();
         for e in &page.entries {
             if e.key_sid.as_deref() == Some(key) {
                 out.push((

@@ -5,11 +5,14 @@
 mod access_token_differential;
 mod audit_route;
 mod audit_store;
+mod compositions;
 mod health;
 mod idempotency;
 mod key_rotation;
 mod local_api;
 mod ratelimit_store;
+mod reconciler;
+mod recordings;
 mod rooms;
 mod secrets;
 mod signature;

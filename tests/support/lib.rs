@@ -3,6 +3,7 @@
 //! events from `events/` turned into `lambda_http` requests.
 
 pub mod python;
+pub mod recordings;
 pub mod rooms;
 pub mod verify_token;
 pub mod webhook;

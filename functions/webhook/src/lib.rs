@@ -3,12 +3,16 @@
 //! 1. The callback's signature is checked ([`shared::webhook::verify`]); nothing else happens
 //!    to a callback that fails.
 //! 2. Each callback is processed once, keyed by Twilio's `I-Twilio-Idempotency-Token`, else by
-//!    room, event and sequence number. A duplicate of a processed callback is answered 200; one
-//!    that arrives while the first is still being processed is answered 503, so that Twilio
-//!    comes back rather than the only delivery that could still fail being acknowledged.
-//! 3. The room's record is updated atomically (see `shared::store::rooms`).
+//!    room, event and sequence number. A duplicate is answered 200, also one that arrives while
+//!    the first delivery is still being processed: Twilio does not redeliver after a 5xx, so a
+//!    5xx would only be an error in the customer's debugger.
+//! 3. A room-ended callback first records the room as possibly owing a composition
+//!    (`shared::store::due`); then the room's record is updated atomically (see
+//!    `shared::store::rooms`).
 //! 4. Once a room has both ended and recorded tracks, in whichever order those callbacks come,
-//!    its composition is created, exactly once per room (see [`State::compose`]).
+//!    its composition is created, exactly once per room (`shared::recordings::compose`). When
+//!    Twilio fails, the callback is still answered 200: the room stays owed and the reconciler
+//!    finishes it.
 
 mod event;
 
@@ -16,19 +20,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::aws::Backends;
+use shared::clock::now_unix;
 use shared::config::Config;
 use shared::deadline::Deadline;
 use shared::error::ApiError;
 use shared::http::{Handler, no_route, respond, route_key};
 use shared::idempotency::{Idempotency, IdempotencyError, Outcome, RunError};
-use shared::names::RoomSid;
+use shared::recordings::compose::{Composed, Composer};
 use shared::secrets::Secrets;
-use shared::store::rooms::{RoomRecord, RoomRecords};
-use shared::twilio::compositions::{Compositions, Ensured};
+use shared::store::rooms::{RoomChange, RoomRecords};
+use shared::twilio::compositions::Compositions;
 use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 use shared::webhook::{Callback, accepted, verify};
 use url::Url;
@@ -43,8 +47,6 @@ const ROOM_STATUS_PATH: &str = "/twilio/room-status";
 
 /// How long a processed callback is remembered: Twilio's redeliveries come within minutes.
 const CALLBACK_MEMORY: Duration = Duration::from_secs(24 * 3600);
-/// How long a room's composition claim is remembered; the room record keeps the SID for good.
-const COMPOSITION_MEMORY: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The webhook function: configuration and clients, built once at cold start.
 pub struct State {
@@ -53,8 +55,7 @@ pub struct State {
     secrets: Arc<dyn Secrets>,
     rooms: Arc<dyn RoomRecords>,
     callbacks: Idempotency,
-    composition_claims: Idempotency,
-    compositions: Compositions,
+    composer: Composer,
 }
 
 /// What a callback's processing leaves as its result (replayed to duplicates).
@@ -67,16 +68,21 @@ impl State {
     /// Builds the state. `PUBLIC_BASE_URL` is optional: without it the signed URL and the
     /// composition's callback URL are taken from the request's own host.
     pub fn new(config: &Config, backends: &Backends) -> Self {
+        let api = Compositions::new(
+            TwilioClient::new(ATTEMPT_TIMEOUT),
+            config.video_base_url.clone(),
+        );
         Self {
             public_base: config.public_base_url.clone(),
             composition_callback: config.public_url(COMPOSITION_STATUS_PATH).ok(),
             secrets: backends.secrets.clone(),
             rooms: backends.store.clone(),
             callbacks: Idempotency::new(backends.store.clone(), CALLBACK_MEMORY),
-            composition_claims: Idempotency::new(backends.store.clone(), COMPOSITION_MEMORY),
-            compositions: Compositions::new(
-                TwilioClient::new(ATTEMPT_TIMEOUT),
-                config.video_base_url.clone(),
+            composer: Composer::new(
+                api,
+                backends.secrets.clone(),
+                backends.store.clone(),
+                config.recording_times,
             ),
         }
     }
@@ -117,116 +123,70 @@ impl State {
                 self.process(callback, &event, deadline)
             })
             .await;
+        let duplicate = |status| {
+            tracing::info!(room_sid = %event.room_sid, event = %event.name, status, "duplicate room status callback");
+            Ok(accepted(status))
+        };
         match outcome {
             Ok(Outcome::Executed(_)) => Ok(accepted("processed")),
-            Ok(Outcome::Replayed(_)) => {
-                tracing::info!(room_sid = %event.room_sid, event = %event.name, "duplicate room status callback");
-                Ok(accepted("duplicate"))
-            }
+            Ok(Outcome::Replayed(_)) => duplicate("duplicate"),
+            // The first delivery is being processed: what it does not finish, the reconciler does.
+            Err(RunError::Idempotency(IdempotencyError::InProgress)) => duplicate("in_progress"),
             Err(RunError::Action(error)) => Err(error),
-            Err(RunError::Idempotency(IdempotencyError::InProgress)) => Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "callback_in_progress",
-                "this callback is being processed; try again shortly",
-            )
-            .with_retry_after(1)),
             Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => {
                 Err(ApiError::conflict(
                     "idempotency_conflict",
                     "this idempotency token was used for another event",
                 ))
             }
-            Err(RunError::Idempotency(other)) => Err(ApiError::unavailable(other)),
+            Err(RunError::Idempotency(IdempotencyError::Store(e))) => Err(e.into()),
+            Err(RunError::Idempotency(other)) => Err(ApiError::internal(other)),
         }
     }
 
-    /// Applies the event to the room's record, then composes the room if it is due.
+    /// Records what the room may owe, applies the event to the room's record, then composes
+    /// the room if it is due.
     async fn process(
         &self,
         callback: &Callback,
         event: &RoomEvent,
         deadline: Deadline,
     ) -> Result<Processed, ApiError> {
-        let record = self
-            .rooms
-            .apply_room_update(&event.update)
-            .await
-            .map_err(ApiError::unavailable)?;
+        let now = now_unix();
+        let ending = matches!(event.update.change, RoomChange::Ended { .. });
+        if ending {
+            self.composer.owe(&event.room_sid, now).await?;
+        }
+        let record = self.rooms.apply_room_update(&event.update).await?;
         tracing::info!(
             room_sid = %event.room_sid,
             event = %event.name,
             tenant = record.tenant.as_deref().unwrap_or(""),
             "room status callback processed"
         );
-        let composition_sid = if record.needs_composition() {
-            self.compose(callback, &record, deadline).await?
-        } else {
-            record.composition_sid.clone()
-        };
-        Ok(Processed { composition_sid })
-    }
-
-    /// Creates the room's composition exactly once: a claim keyed on the room SID makes one
-    /// invocation at a time try, a completed claim is never tried again, and the try itself
-    /// looks for an existing composition before creating one. A failure releases the claim and
-    /// answers 503, so that Twilio's redelivery of this callback tries again.
-    async fn compose(
-        &self,
-        callback: &Callback,
-        record: &RoomRecord,
-        deadline: Deadline,
-    ) -> Result<Option<String>, ApiError> {
-        let room = RoomSid::parse(&record.room_sid, "RoomSid")?;
-        let status_callback = self.composition_callback(callback);
-        let key = format!("composition:{}", record.room_sid);
-        let outcome = self
-            .composition_claims
-            .run_once(&key, &record.room_sid, deadline.lock_until(), || async {
-                let creds = self.secrets.twilio().await.map_err(ApiError::unavailable)?;
-                let ensured = self
-                    .compositions
-                    .ensure(&creds, &room, &status_callback, deadline.calls_by())
-                    .await
-                    .map_err(|e| {
-                        tracing::error!(room_sid = %room, error = %e, "composition could not be created");
-                        ApiError::new(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "composition_unavailable",
-                            "the composition could not be created yet; try again later",
-                        )
-                    })?;
-                let sid = ensured.composition().sid.clone();
-                match &ensured {
-                    Ensured::Created(_) => {
-                        tracing::info!(room_sid = %room, composition_sid = %sid, "composition created")
-                    }
-                    Ensured::Found(_) => {
-                        tracing::info!(room_sid = %room, composition_sid = %sid, "existing composition reused")
-                    }
-                }
-                self.rooms
-                    .set_composition(room.as_str(), &sid)
-                    .await
-                    .map_err(ApiError::unavailable)?;
-                Ok::<_, ApiError>(sid)
-            })
-            .await;
-        match outcome {
-            Ok(Outcome::Executed(sid)) => Ok(Some(sid)),
-            Ok(Outcome::Replayed(sid)) => {
-                // The record may lack it if the claim completed just before a crash.
-                self.rooms
-                    .set_composition(room.as_str(), &sid)
-                    .await
-                    .map_err(ApiError::unavailable)?;
-                Ok(Some(sid))
+        if !record.needs_composition() {
+            if ending {
+                self.composer.settle(&event.room_sid).await?;
             }
-            // Another callback of this room (a late recording event beside room-ended) is
-            // creating it now; if that fails, its own 503 brings Twilio back.
-            Err(RunError::Idempotency(IdempotencyError::InProgress)) => Ok(None),
-            Err(RunError::Action(error)) => Err(error),
-            Err(RunError::Idempotency(other)) => Err(ApiError::unavailable(other)),
+            return Ok(Processed {
+                composition_sid: record.composition_sid,
+            });
         }
+        if !ending {
+            // A recording callback after room-ended: the room owes its composition from now.
+            self.composer.owe(&event.room_sid, now).await?;
+        }
+        let status_callback = self.composition_callback(callback);
+        let composed = self
+            .composer
+            .compose(&record, &status_callback, now, deadline)
+            .await?;
+        Ok(Processed {
+            composition_sid: match composed {
+                Composed::Done(sid) => Some(sid),
+                Composed::InProgress | Composed::Deferred | Composed::Abandoned => None,
+            },
+        })
     }
 
     /// `PUBLIC_BASE_URL/twilio/composition-status`, or without a base URL the same path beside

@@ -5,11 +5,13 @@
 //! instead of answering requests wrongly.
 
 mod env;
+mod recordings;
 
 use url::Url;
 
 pub use env::ConfigError;
 use env::Env;
+pub use recordings::RecordingTimes;
 
 /// Twilio's own cap on an Access Token's lifetime, in seconds.
 pub const MAX_VIDEO_TOKEN_TTL_SECONDS: u64 = 86_400;
@@ -56,6 +58,8 @@ pub struct Config {
     pub secrets_cache_ttl_seconds: u64,
     /// Our own limits on Verify sends, counted before Twilio is called.
     pub verify_limits: VerifyLimits,
+    /// The reconciler's timings.
+    pub recording_times: RecordingTimes,
 }
 
 /// Verify send limits (SMS pumping protection): at most `per_user` sends per user in each
@@ -180,6 +184,7 @@ impl Config {
                 .unwrap_or_else(|| "video:admin".into()),
             secrets_cache_ttl_seconds,
             verify_limits: VerifyLimits::from_env(&env)?,
+            recording_times: RecordingTimes::from_env(&env)?,
         })
     }
 
@@ -194,6 +199,16 @@ impl Config {
     pub fn require_verify_service_sid(&self) -> Result<&str, ConfigError> {
         self.verify_service_sid.as_deref().ok_or_else(|| {
             ConfigError::new("TWILIO_VERIFY_SERVICE_SID", "is required by this function")
+        })
+    }
+
+    /// `TWILIO_MESSAGING_SERVICE_SID`, for the functions that send the recording-ready SMS.
+    pub fn require_messaging_service_sid(&self) -> Result<&str, ConfigError> {
+        self.messaging_service_sid.as_deref().ok_or_else(|| {
+            ConfigError::new(
+                "TWILIO_MESSAGING_SERVICE_SID",
+                "is required by this function",
+            )
         })
     }
 
@@ -238,6 +253,28 @@ mod tests {
         );
         assert_eq!(c.video_base_url.as_str(), "https://video.twilio.com/");
         assert!(c.table_name.is_none());
+        assert_eq!(c.recording_times.reconcile_after_seconds, 300);
+        assert_eq!(c.recording_times.stuck_after_seconds, 7200);
+    }
+
+    #[test]
+    fn the_reconcilers_timings_are_bounded_and_a_missing_messaging_service_is_named() {
+        assert_eq!(
+            config(&[("COMPOSITION_STUCK_AFTER_SECONDS", "0")])
+                .unwrap_err()
+                .var,
+            "COMPOSITION_STUCK_AFTER_SECONDS"
+        );
+        assert_eq!(
+            config(&[("RECONCILE_AFTER_SECONDS", "604801")])
+                .unwrap_err()
+                .var,
+            "RECONCILE_AFTER_SECONDS"
+        );
+        let c = config(&[("RECONCILE_AFTER_SECONDS", "0")]).unwrap();
+        assert_eq!(c.recording_times.reconcile_after_seconds, 0);
+        let err = c.require_messaging_service_sid().unwrap_err();
+        assert_eq!(err.var, "TWILIO_MESSAGING_SERVICE_SID");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 pub(crate) struct Expression {
     set: Vec<String>,
     add: Vec<String>,
+    remove: Vec<String>,
     pub(crate) names: HashMap<String, String>,
     pub(crate) values: HashMap<String, AttributeValue>,
 }
@@ -41,11 +42,21 @@ impl Expression {
         self.add.push(format!("{name} {value}"));
     }
 
+    /// `REMOVE attr`.
+    pub(crate) fn remove(&mut self, attr: &str) {
+        let name = format!("#{attr}");
+        self.names.insert(name.clone(), attr.to_string());
+        self.remove.push(name);
+    }
+
     /// The expression's text.
     pub(crate) fn text(&self) -> String {
         let mut text = format!("SET {}", self.set.join(", "));
         if !self.add.is_empty() {
             text.push_str(&format!(" ADD {}", self.add.join(", ")));
+        }
+        if !self.remove.is_empty() {
+            text.push_str(&format!(" REMOVE {}", self.remove.join(", ")));
         }
         text
     }
@@ -67,6 +78,11 @@ mod tests {
              ADD #participants :participants"
         );
         assert_eq!(e.names["#created_at"], "created_at");
+        e.remove("due_at");
+        assert!(
+            e.text()
+                .ends_with("ADD #participants :participants REMOVE #due_at")
+        );
         assert_eq!(e.values[":status"], AttributeValue::S("completed".into()));
     }
 }

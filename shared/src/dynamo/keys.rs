@@ -6,6 +6,9 @@
 //! |---|---|---|
 //! | room record | `room#{room_sid}` | `room` |
 //! | room owner | `room#{room_sid}` | `owner` |
+//! | composition record | `room#{room_sid}` | `composition` |
+//! | a room's latest recording, by name | `recording#{unique_name}` | `latest` |
+//! | a room that may owe its composition | `due#room#{room_sid}` | `owed` |
 //! | idempotency record | `idem#{key}` | `idem` |
 //! | rate-limit counter | `rl#{key}` | `w#{window start}` |
 //! | audit entry, the tenant's copy | `audit#{tenant}#-` | `{time in µs, 17 digits}#{id}` |
@@ -38,6 +41,31 @@ impl Key {
         Self::new(room_partition(room_sid), "owner")
     }
 
+    /// A room's composition record.
+    pub(crate) fn composition(room_sid: &str) -> Self {
+        Self::new(room_partition(room_sid), "composition")
+    }
+
+    /// The room of `unique_name` whose recording is the latest.
+    pub(crate) fn latest_recording(unique_name: &str) -> Self {
+        Self::new(format!("recording#{unique_name}"), "latest")
+    }
+
+    /// The entry of a room that may owe its composition.
+    pub(crate) fn owed_composition(room_sid: &str) -> Self {
+        Self::new(format!("{OWED_PREFIX}{room_sid}"), "owed")
+    }
+
+    /// The room of a composition record's or owed-composition entry's key, and whether it is
+    /// the owed entry (`None`: any other item).
+    pub(crate) fn due_room<'a>(pk: &'a str, sk: &str) -> Option<(bool, &'a str)> {
+        match (pk.strip_prefix(OWED_PREFIX), pk.strip_prefix("room#"), sk) {
+            (Some(room), _, "owed") => Some((true, room)),
+            (None, Some(room), "composition") => Some((false, room)),
+            _ => None,
+        }
+    }
+
     /// The idempotency record of `key`.
     pub(crate) fn idempotency(key: &str) -> Self {
         Self::new(format!("idem#{key}"), "idem")
@@ -68,6 +96,8 @@ impl Key {
         Item::from([(PK.to_string(), s(self.pk)), (SK.to_string(), s(self.sk))])
     }
 }
+
+const OWED_PREFIX: &str = "due#room#";
 
 fn room_partition(room_sid: &str) -> String {
     format!("room#{room_sid}")
@@ -135,6 +165,26 @@ mod tests {
             "fixed width: 999 sorts before 1000"
         );
         assert!(key(1_000, &a) < key(1_000, &b));
+    }
+
+    #[test]
+    fn recording_keys_are_laid_out_as_stored_and_read_back() {
+        assert_eq!(
+            parts(Key::composition("RM1")),
+            ("room#RM1".into(), "composition".into())
+        );
+        assert_eq!(
+            parts(Key::latest_recording("acme:class:1")),
+            ("recording#acme:class:1".into(), "latest".into())
+        );
+        let (pk, sk) = parts(Key::owed_composition("RM1"));
+        assert_eq!((pk.as_str(), sk.as_str()), ("due#room#RM1", "owed"));
+        assert_eq!(Key::due_room(&pk, &sk), Some((true, "RM1")));
+        assert_eq!(
+            Key::due_room("room#RM1", "composition"),
+            Some((false, "RM1"))
+        );
+        assert_eq!(Key::due_room("room#RM1", "room"), None);
     }
 
     #[test]

@@ -10,6 +10,8 @@
 
 mod attributes;
 mod audit;
+mod compositions;
+mod due;
 mod expression;
 mod idempotency;
 mod keys;
@@ -28,6 +30,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 pub(crate) use attributes::Attributes;
 
 use crate::store::StoreError;
+
+pub use due::DUE_INDEX;
 
 /// Partition key attribute.
 pub const PK: &str = "pk";

@@ -3,6 +3,8 @@
 //! atomically per item) and the same errors for the same cases.
 
 mod audit;
+mod compositions;
+mod due;
 mod idempotency;
 mod owners;
 mod ratelimit;
@@ -26,6 +28,8 @@ pub struct MemoryStore {
     pub(crate) ratelimit: Mutex<HashMap<(String, i64), (u32, i64)>>,
     /// Room SID → its record.
     pub(crate) rooms: Mutex<HashMap<String, RoomRecord>>,
+    /// Recordings: composition records, latest-recording pointers, rooms owing compositions.
+    pub(crate) recordings: Mutex<compositions::Recordings>,
 }
 
 impl MemoryStore {

@@ -3,6 +3,8 @@
 //! only the domain types defined here.
 
 pub mod audit;
+pub mod compositions;
+pub mod due;
 mod error;
 pub mod idempotency;
 pub mod owners;
@@ -12,6 +14,8 @@ pub mod rooms;
 pub use error::StoreError;
 
 use audit::AuditLog;
+use compositions::CompositionRecords;
+use due::DueWork;
 use idempotency::IdempotencyStore;
 use owners::RoomOwners;
 use ratelimit::RateLimitStore;
@@ -20,6 +24,24 @@ use rooms::RoomRecords;
 /// Every store trait: what one table (or the embedded store) provides. Functions hold an
 /// `Arc<dyn Store>` and hand each part the narrow trait it asks for. (Each part is already
 /// `Send + Sync`.)
-pub trait Store: IdempotencyStore + AuditLog + RoomOwners + RateLimitStore + RoomRecords {}
+pub trait Store:
+    IdempotencyStore
+    + AuditLog
+    + CompositionRecords
+    + DueWork
+    + RoomOwners
+    + RateLimitStore
+    + RoomRecords
+{
+}
 
-impl<T: IdempotencyStore + AuditLog + RoomOwners + RateLimitStore + RoomRecords> Store for T {}
+impl<T> Store for T where
+    T: IdempotencyStore
+        + AuditLog
+        + CompositionRecords
+        + DueWork
+        + RoomOwners
+        + RateLimitStore
+        + RoomRecords
+{
+}

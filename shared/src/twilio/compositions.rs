@@ -35,6 +35,23 @@ pub struct Composition {
     /// The room it composes.
     #[serde(default)]
     pub room_sid: Option<String>,
+    /// Bytes, once completed.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// Seconds, once completed.
+    #[serde(default)]
+    pub duration: Option<u64>,
+    /// Its sub-resources (`media`).
+    #[serde(default)]
+    pub links: Option<Links>,
+}
+
+/// A composition's sub-resources.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Links {
+    /// The Media sub-resource's URL.
+    #[serde(default)]
+    pub media: Option<String>,
 }
 
 impl Composition {
@@ -71,7 +88,7 @@ impl Ensured {
 /// The Compositions API on a [`TwilioClient`], at `TWILIO_VIDEO_BASE_URL`.
 #[derive(Clone, Debug)]
 pub struct Compositions {
-    client: TwilioClient,
+    pub(super) client: TwilioClient,
     base: Url,
 }
 
@@ -175,7 +192,8 @@ impl Compositions {
         }
     }
 
-    fn url(&self) -> Url {
+    /// `{base}/v1/Compositions`.
+    pub(super) fn url(&self) -> Url {
         let mut url = self.base.clone();
         let path = format!("{}/v1/Compositions", self.base.path().trim_end_matches('/'));
         url.set_path(&path);

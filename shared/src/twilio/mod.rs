@@ -7,6 +7,8 @@ pub mod compositions;
 pub mod error;
 pub mod form;
 pub mod keys;
+mod media;
+pub mod messages;
 pub mod retry;
 pub mod rooms;
 pub mod signature;

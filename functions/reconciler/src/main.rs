@@ -1,0 +1,15 @@
+//! The reconciler's Lambda entry point: state built once at cold start, then each scheduled
+//! event handled by [`reconciler::handle`].
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init();
+    let config = shared::config::Config::from_env()?;
+    let backends = shared::aws::Backends::from_config(&config).await;
+    let state = reconciler::State::new(&config, &backends)?;
+    let state = &state;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| async move {
+        reconciler::handle(state, event).await
+    }))
+    .await
+}
