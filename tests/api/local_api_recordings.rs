@@ -13,18 +13,18 @@ use local_api::Settings;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const DEV_ACCOUNT: &str = "AC00000000000000000000000000000000";
+pub(crate) const DEV_ACCOUNT: &str = "AC00000000000000000000000000000000";
 const OWNER_PHONE: &str = "+14155550100";
 
 /// A local API on a random port, reading only `vars`.
-struct Api {
-    base: String,
-    http: reqwest::Client,
+pub(crate) struct Api {
+    pub(crate) base: String,
+    pub(crate) http: reqwest::Client,
     secret: String,
 }
 
 impl Api {
-    async fn start(vars: &'static [(&'static str, &'static str)]) -> Self {
+    pub(crate) async fn start(vars: &'static [(&'static str, &'static str)]) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -47,12 +47,12 @@ impl Api {
         }
     }
 
-    fn token(&self, args: &[&str]) -> String {
+    pub(crate) fn token(&self, args: &[&str]) -> String {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         local_api::auth::dev_token_from_args(&args, &self.secret).unwrap()
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -89,7 +89,12 @@ impl Api {
     }
 
     /// A recorded room created by `admin`, joined by `identities`, then completed.
-    async fn recorded_room_that_ends(&self, admin: &str, id: &str, identities: &[&str]) -> String {
+    pub(crate) async fn recorded_room_that_ends(
+        &self,
+        admin: &str,
+        id: &str,
+        identities: &[&str],
+    ) -> String {
         let room = Some(json!({"type": "class", "id": id, "record": true}));
         let (status, room) = self
             .call(Method::POST, "/admin/rooms", admin, None, room)

@@ -11,6 +11,7 @@ mod health;
 mod idempotency;
 mod key_rotation;
 mod local_api;
+mod local_api_fake_twilio;
 mod local_api_recordings;
 mod ratelimit_store;
 mod reconciler;

@@ -8,8 +8,8 @@
 //!
 //! - every call needs HTTP Basic credentials (any), else Twilio's 401 with code 20003;
 //! - `verify.rs`: Verify v2 (the code [`DEV_CODE`] approves);
-//! - `rooms.rs`: Video v1 rooms and participants, and the room status callbacks Twilio would
-//!   send; there is no media plane, so `POST {PREFIX}/dev/rooms/{RoomSid}/participants`
+//! - `rooms.rs`, `participants.rs`: Video v1 rooms and participants, and the room status
+//!   callbacks Twilio would send; there is no media plane, so `POST {PREFIX}/dev/rooms/{RoomSid}/participants`
 //!   (`Identity=…`, no credentials; not a Twilio API) stands in for a client joining;
 //! - `compositions.rs`: Video v1 compositions (composed at once, with the composition status
 //!   callbacks Twilio would send) and their Media redirect to a short-lived link;
@@ -24,6 +24,7 @@ mod answers;
 mod callbacks;
 mod compositions;
 mod messages;
+mod participants;
 mod rooms;
 mod verify;
 

@@ -1,13 +1,9 @@
-//! Video v1 rooms and participants, and the room status callbacks Twilio sends about them:
+//! Video v1 rooms, and the room status callbacks Twilio sends about them:
 //!
 //! - create (`room-created`; 53113 for a name in progress), fetch, complete (53118 for a room
 //!   no longer in progress; `participant-disconnected` for whoever is still connected,
 //!   `recording-completed` for each recording, then `room-ended`);
-//! - disconnect a participant (`participant-disconnected`); any participant SID of an
-//!   in-progress room is taken as connected, since without a media plane a client may have
-//!   joined without the fake knowing;
-//! - `join` stands in for a client connecting with an Access Token: `participant-connected`,
-//!   and in a room that records (`RecordParticipantsOnConnect`), `recording-started`.
+//! - participants: `participants.rs`.
 
 use axum::body::Body;
 use http::{Response, StatusCode};
@@ -23,9 +19,9 @@ use super::callbacks::{Callbacks, Kind};
 /// A room: Twilio's JSON, and what its callbacks need.
 pub(super) struct Room {
     /// As Twilio's JSON.
-    resource: Value,
+    pub(super) resource: Value,
     /// Participants who joined, connected or not: (SID, identity, connected at, connected).
-    participants: Vec<(String, String, i64, bool)>,
+    pub(super) participants: Vec<(String, String, i64, bool)>,
     /// Recording SIDs (`RT…`).
     pub(super) recordings: Vec<String>,
     /// The next callback's `SequenceNumber`.
@@ -33,12 +29,13 @@ pub(super) struct Room {
 }
 
 impl Room {
-    fn in_progress(&self) -> bool {
+    /// Whether it is `in-progress`.
+    pub(super) fn in_progress(&self) -> bool {
         self.resource["status"] == "in-progress"
     }
 
     /// Sends callback `event` with the room's fields, then `extra`.
-    fn callback(
+    pub(super) fn callback(
         &mut self,
         out: &Callbacks,
         account: &str,
@@ -66,7 +63,7 @@ impl Room {
 impl State {
     /// A room's SID by SID (any status), or by unique name (in progress only, as Twilio
     /// resolves it).
-    fn room_sid(&self, sid_or_name: &str) -> Option<String> {
+    pub(super) fn room_sid(&self, sid_or_name: &str) -> Option<String> {
         if self.rooms.contains_key(sid_or_name) {
             return Some(sid_or_name.to_string());
         }
@@ -164,7 +161,7 @@ impl State {
             })
             .collect();
         for (participant, identity, at) in connected {
-            let extra = left(&participant, &identity, now - at);
+            let extra = super::participants::left(&participant, &identity, now - at);
             room.callback(out, &account, "participant-disconnected", extra);
         }
         for recording in room.recordings.clone() {
@@ -175,109 +172,4 @@ impl State {
         room.callback(out, &account, "room-ended", extra);
         ok(StatusCode::OK, room.resource.clone())
     }
-
-    /// `POST /v1/Rooms/{RoomSid}/Participants/{ParticipantSid}` with `Status=disconnected`.
-    pub(super) fn disconnect(
-        &mut self,
-        room: &str,
-        participant: &str,
-        form: &Params,
-        path: &str,
-        out: &Callbacks,
-    ) -> Response<Body> {
-        if field(form, "Status") != Some("disconnected") {
-            return bad(53209, "Participant status is invalid");
-        }
-        let account = self.account_sid.clone();
-        let sid = self.room_sid(room);
-        // Only an in-progress room has connected participants to remove.
-        let Some(room) = sid
-            .and_then(|s| self.rooms.get_mut(&s))
-            .filter(|r| r.in_progress())
-        else {
-            return not_found(path);
-        };
-        let now = now_unix();
-        let known = room
-            .participants
-            .iter_mut()
-            .find(|p| p.0 == participant && p.3);
-        let identity = known.map(|p| {
-            p.3 = false;
-            (p.1.clone(), p.2)
-        });
-        if let Some((identity, at)) = &identity {
-            let extra = left(participant, identity, now - at);
-            room.callback(out, &account, "participant-disconnected", extra);
-        }
-        ok(
-            StatusCode::OK,
-            json!({
-                "sid": participant, "room_sid": room.resource["sid"], "account_sid": account,
-                "identity": identity.map(|(i, _)| i), "status": "disconnected",
-                "end_time": rfc3339(now),
-            }),
-        )
-    }
-
-    /// `POST {PREFIX}/dev/rooms/{RoomSid}/participants` with `Identity`: a client connects.
-    pub(super) fn join(
-        &mut self,
-        room: &str,
-        form: &Params,
-        path: &str,
-        out: &Callbacks,
-    ) -> Response<Body> {
-        let Some(identity) = field(form, "Identity").filter(|i| !i.is_empty()) else {
-            return bad(20001, "Missing required parameter Identity");
-        };
-        let account = self.account_sid.clone();
-        let Some(room) = self.room_sid(room).and_then(|s| self.rooms.get_mut(&s)) else {
-            return not_found(path);
-        };
-        if !room.in_progress() {
-            return bad(53118, "Room completed");
-        }
-        let connected = room.participants.iter().filter(|p| p.3).count();
-        if room.resource["max_participants"].as_u64() <= Some(connected as u64) {
-            return bad(53105, "Room contains too many Participants");
-        }
-        let (participant, now) = (sid("PA"), now_unix());
-        room.participants
-            .push((participant.clone(), identity.to_string(), now, true));
-        let extra = vec![
-            ("ParticipantSid", participant.clone()),
-            ("ParticipantIdentity", identity.to_string()),
-            ("ParticipantStatus", "connected".to_string()),
-        ];
-        room.callback(out, &account, "participant-connected", extra);
-        if room.resource["record_participants_on_connect"] == true {
-            let recording = sid("RT");
-            room.recordings.push(recording.clone());
-            let extra = vec![
-                ("RecordingSid", recording),
-                ("ParticipantSid", participant.clone()),
-                ("TrackKind", "audio".to_string()),
-            ];
-            room.callback(out, &account, "recording-started", extra);
-        }
-        ok(
-            StatusCode::CREATED,
-            json!({
-                "sid": participant, "room_sid": room.resource["sid"], "account_sid": account,
-                "identity": identity, "status": "connected", "start_time": rfc3339(now),
-                "end_time": null, "duration": null,
-            }),
-        )
-    }
-}
-
-/// The fields of `participant-disconnected`.
-fn left(participant: &str, identity: &str, seconds: i64) -> Vec<(&'static str, String)> {
-    vec![
-        ("ParticipantSid", participant.to_string()),
-        ("ParticipantIdentity", identity.to_string()),
-        ("ParticipantStatus", "disconnected".to_string()),
-        ("ParticipantDuration", seconds.to_string()),
-    ]
 }
