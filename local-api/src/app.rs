@@ -80,7 +80,7 @@ impl App {
         match &self.fake_twilio {
             Some(fake) => out.push_str(&format!(
                 "Twilio: the embedded fake at {} (no account, nothing sent); Verify code {}; \
-                 its callbacks {}; a client joins with\n  curl -X POST {}/dev/rooms/RM…/participants \
+                 callbacks {} (LOCAL_FAKE_TWILIO_CALLBACKS); a client joins with\n  curl -X POST {}/dev/rooms/RM…/participants \
                  -d Identity=acme:bob\n",
                 fake.base_url(),
                 fake_twilio::DEV_CODE,

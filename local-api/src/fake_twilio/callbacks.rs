@@ -47,9 +47,9 @@ impl Delivered {
     /// What the banner says.
     pub fn describe(self) -> &'static str {
         match self {
-            Self::All => "sent",
-            Self::RoomsOnly => "room callbacks sent, composition callbacks lost",
-            Self::None => "lost (LOCAL_FAKE_TWILIO_CALLBACKS=0)",
+            Self::All => "all sent",
+            Self::RoomsOnly => "room ones sent, composition ones lost",
+            Self::None => "all lost",
         }
     }
 }
