@@ -354,6 +354,12 @@ async fn every_route_of_the_table_is_served_and_anything_else_is_a_json_404() {
         (post.clone(), "/verify/check", StatusCode::UNAUTHORIZED),
         (post.clone(), "/video/token", StatusCode::UNAUTHORIZED),
         (post.clone(), "/twilio/room-status", StatusCode::BAD_REQUEST),
+        (
+            post.clone(),
+            "/twilio/composition-status",
+            StatusCode::BAD_REQUEST,
+        ),
+        (get.clone(), "/recordings/class/1", StatusCode::UNAUTHORIZED),
         (post.clone(), "/admin/rooms", StatusCode::UNAUTHORIZED),
         (
             post.clone(),
@@ -375,8 +381,10 @@ async fn every_route_of_the_table_is_served_and_anything_else_is_a_json_404() {
         let (status, body) = api.anonymous(method.clone(), path).await;
         assert_eq!(status, expected, "{method} {path}: {body}");
     }
-    let (_, body) = api.anonymous(post.clone(), "/twilio/room-status").await;
-    assert_eq!(body["error"]["code"], "missing_signature");
+    for callback in ["/twilio/room-status", "/twilio/composition-status"] {
+        let (_, body) = api.anonymous(post.clone(), callback).await;
+        assert_eq!(body["error"]["code"], "missing_signature", "{callback}");
+    }
 
     let unserved = [
         (get.clone(), "/verify/start"),
@@ -385,7 +393,8 @@ async fn every_route_of_the_table_is_served_and_anything_else_is_a_json_404() {
         (get.clone(), "/healthz/more"),
         (post.clone(), "/admin/rooms//complete"),
         (post.clone(), "/admin/rooms/%FF/complete"),
-        (get.clone(), "/recordings/class/1"),
+        (post.clone(), "/recordings/class/1"),
+        (get.clone(), "/twilio/composition-status"),
     ];
     for (method, path) in unserved {
         let response = api

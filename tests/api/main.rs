@@ -5,13 +5,17 @@
 mod access_token_differential;
 mod audit_route;
 mod audit_store;
+mod composition_duplicates;
 mod compositions;
 mod health;
 mod idempotency;
 mod key_rotation;
 mod local_api;
+mod local_api_fake_twilio;
+mod local_api_recordings;
 mod ratelimit_store;
 mod reconciler;
+mod recording_costs;
 mod recordings;
 mod rooms;
 mod secrets;

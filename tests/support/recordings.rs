@@ -34,6 +34,15 @@ pub fn composition_status_url() -> String {
 /// index of `template.yaml`, as `scripts/create_table.py` made it), and the test credentials.
 pub async fn isolated_backends() -> Backends {
     let client = aws_sdk_dynamodb::Client::new(sdk().await);
+    let name = isolated_table().await;
+    let mut backends = crate::backends().await;
+    backends.store = Arc::new(DynamoTable::new(client, name));
+    backends
+}
+
+/// A fresh table with the test table's definition; its name.
+pub async fn isolated_table() -> String {
+    let client = aws_sdk_dynamodb::Client::new(sdk().await);
     let described = client
         .describe_table()
         .table_name(table_name())
@@ -76,9 +85,7 @@ pub async fn isolated_backends() -> Backends {
         .send()
         .await
         .expect("a fresh table");
-    let mut backends = crate::backends().await;
-    backends.store = Arc::new(DynamoTable::new(client, name));
-    backends
+    name
 }
 
 /// A composition status callback for `params`, as the HTTP API delivers it, signed with the

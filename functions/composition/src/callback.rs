@@ -3,9 +3,11 @@
 //! the room's composition record unless it holds a newer one, and the recording-ready SMS sent
 //! once the composition is available.
 //!
-//! A duplicate is answered 200, also while the first delivery is in flight. Only a store that
-//! cannot record the event at all makes the answer a 5xx (an outage, for the 5xx alarm); an SMS
-//! that cannot be sent now is not such a failure: it stays owed, for the reconciler.
+//! Every signed callback is answered 200: a duplicate, also while the first delivery is in
+//! flight (`composition-hook-failed` too, claimed once like the others), and one whose store
+//! writes failed (`unfinished`, logged as an error and counted as `CallbackUnfinished`: Twilio
+//! never redelivers after a 5xx, so the claim is released and the reconciler finishes the work).
+//! An SMS that cannot be sent now stays owed, for the reconciler.
 
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -16,13 +18,16 @@ use shared::error::ApiError;
 use shared::idempotency::{IdempotencyError, Outcome, RunError};
 use shared::recordings::notify::Notified;
 use shared::store::compositions::{CompositionStatus, Schedule};
-use shared::webhook::{accepted, verify};
+use shared::webhook::{Callback, accepted, verify};
 
 use crate::State;
-use crate::event::{CompositionCallback, Parsed};
+use crate::event::{CompositionCallback, HookFailure, Parsed};
 
 /// The metric counting failed compositions.
 pub const FAILED_METRIC: &str = "CompositionFailed";
+
+/// The metric counting signed callbacks answered `unfinished` (their work left to the reconciler).
+pub const UNFINISHED_METRIC: &str = "CallbackUnfinished";
 
 /// What processing a callback leaves (replayed to duplicates).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -40,15 +45,8 @@ impl State {
         let callback = verify(req, self.public_base.as_ref(), self.secrets.as_ref()).await?;
         let parsed = match CompositionCallback::parse(&callback)? {
             Parsed::Event(parsed) => parsed,
-            Parsed::HookFailed => {
-                tracing::error!(
-                    room_sid = callback.param("RoomSid").unwrap_or(""),
-                    hook_sid = callback.param("CompositionHookSid").unwrap_or(""),
-                    error = callback.param("ErrorMessage").unwrap_or(""),
-                    "composition hook failed"
-                );
-                shared::metrics::count(FAILED_METRIC, &[("Event", "composition-hook-failed")]);
-                return Ok(accepted("recorded"));
+            Parsed::HookFailed(failure) => {
+                return self.hook_failed(&callback, &failure, deadline).await;
             }
             Parsed::Ignored => {
                 tracing::info!(
@@ -73,23 +71,36 @@ impl State {
                 self.process(&parsed, deadline)
             })
             .await;
-        let event = &parsed.event;
-        match outcome {
-            Ok(Outcome::Executed(p)) => Ok(accepted(if p.applied { "processed" } else { "stale" })),
-            Ok(Outcome::Replayed(_)) => Ok(accepted("duplicate")),
-            Err(RunError::Idempotency(IdempotencyError::InProgress)) => {
-                tracing::info!(composition_sid = %event.composition_sid, event = %parsed.name, "duplicate composition callback while the first is in flight");
-                Ok(accepted("in_progress"))
-            }
-            Err(RunError::Action(error)) => Err(error),
-            Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency_conflict",
-                "this idempotency token was used for another event",
-            )),
-            Err(RunError::Idempotency(IdempotencyError::Store(e))) => Err(e.into()),
-            Err(RunError::Idempotency(other)) => Err(ApiError::internal(other)),
-        }
+        answer(outcome, &parsed.event.composition_sid, &parsed.name)
+    }
+
+    /// `composition-hook-failed`, once per delivery like every other event: logged as an
+    /// error and counted, nothing stored.
+    async fn hook_failed(
+        &self,
+        callback: &Callback,
+        failure: &HookFailure,
+        deadline: Deadline,
+    ) -> Result<Response<Body>, ApiError> {
+        let key = format!(
+            "composition-status:{}",
+            callback.idempotency_key(|| failure.fallback_key())
+        );
+        let payload = (&failure.hook_sid, &failure.room_sid, &failure.timestamp);
+        let outcome = self
+            .callbacks
+            .run_once(&key, &payload, deadline.lock_until(), || async {
+                tracing::error!(
+                    room_sid = %failure.room_sid,
+                    hook_sid = %failure.hook_sid,
+                    error = %failure.error,
+                    "composition hook failed"
+                );
+                shared::metrics::count(FAILED_METRIC, &[("Event", "composition-hook-failed")]);
+                Ok::<_, ApiError>(Processed { applied: true })
+            })
+            .await;
+        answer(outcome, &failure.hook_sid, "composition-hook-failed")
     }
 
     async fn process(
@@ -135,5 +146,40 @@ impl State {
             }
         }
         Ok(Processed { applied })
+    }
+}
+
+/// The answer to a signed callback run once: 200 whatever happened, since Twilio never
+/// redelivers after a 5xx. A store failure leaves the claim released and the work owed (the
+/// composition's record is the reconciler's, its stuck check fetches what was lost), and is
+/// logged and counted so that it is not silent.
+fn answer(
+    outcome: Result<Outcome<Processed>, RunError<ApiError>>,
+    sid: &str,
+    event: &str,
+) -> Result<Response<Body>, ApiError> {
+    let unfinished = |error: &dyn std::fmt::Display| {
+        tracing::error!(sid, event, error = %error, "composition callback unfinished; left to the reconciler");
+        shared::metrics::count(UNFINISHED_METRIC, &[("Route", "composition-status")]);
+        Ok(accepted("unfinished"))
+    };
+    match outcome {
+        Ok(Outcome::Executed(p)) => Ok(accepted(if p.applied { "processed" } else { "stale" })),
+        Ok(Outcome::Replayed(_)) => Ok(accepted("duplicate")),
+        Err(RunError::Idempotency(IdempotencyError::InProgress)) => {
+            tracing::info!(
+                sid,
+                event,
+                "duplicate composition callback while the first is in flight"
+            );
+            Ok(accepted("in_progress"))
+        }
+        Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_conflict",
+            "this idempotency token was used for another event",
+        )),
+        Err(RunError::Action(error)) => unfinished(&error),
+        Err(RunError::Idempotency(other)) => unfinished(&other),
     }
 }

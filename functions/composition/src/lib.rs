@@ -31,7 +31,7 @@ use shared::twilio::messages::Messages;
 use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 use url::Url;
 
-pub use event::{CompositionCallback, Parsed};
+pub use event::{CompositionCallback, HookFailure, Parsed};
 
 /// The callback route.
 pub const CALLBACK_ROUTE: &str = "POST /twilio/composition-status";
