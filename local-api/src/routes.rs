@@ -8,6 +8,7 @@ use http::Method;
 use shared::aws::Backends;
 use shared::config::Config;
 use shared::http::Handler;
+use shared::secrets::SecretKind;
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +70,9 @@ pub async fn table(
 ) -> anyhow::Result<Vec<Route>> {
     use Proof::{Anyone, Jwt, TwilioSignature};
     let config = Config::from_lookup(lookup)?;
-    let backends = Backends::from_config_with(&config, lookup).await;
+    let backends =
+        Backends::from_config_with(&config, lookup, &[SecretKind::ApiKey, SecretKind::Auth])
+            .await?;
     let health: Arc<dyn Handler> = Arc::new(health::Health);
     let verify: Arc<dyn Handler> = Arc::new(verify::State::new(&config, &backends)?);
     let token: Arc<dyn Handler> = Arc::new(token::State::new(&config, &backends));

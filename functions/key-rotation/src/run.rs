@@ -71,7 +71,7 @@ pub(crate) async fn execute(
     let mut run = Run {
         state,
         request,
-        keys: Keys::new(&state.twilio, &state.api_base, &auth),
+        keys: Keys::new(&state.twilio, &state.api_base, &auth)?,
         timing,
         alive: HashSet::new(),
         report: Report {

@@ -42,9 +42,16 @@ pub struct TwilioClient {
     timeout: Duration,
 }
 
+/// The HTTP client could not be built (its TLS set-up failed). There is no fallback: a default
+/// client would lack the timeouts and would follow redirects.
+#[derive(Debug, thiserror::Error)]
+#[error("the Twilio HTTP client cannot be built: {0}")]
+pub struct ClientError(String);
+
 impl TwilioClient {
-    /// A client whose attempts each time out after `timeout` (or sooner, at the deadline).
-    pub fn new(timeout: Duration) -> Self {
+    /// A client whose attempts each time out after `timeout` (or sooner, at the deadline), and
+    /// that never follows a redirect.
+    pub fn new(timeout: Duration) -> Result<Self, ClientError> {
         // reqwest is built without a crypto provider of its own: ring, as for the AWS SDK.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
@@ -52,8 +59,16 @@ impl TwilioClient {
             .connect_timeout(timeout)
             .user_agent(concat!("twilio-video-backend/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_default();
-        Self { http, timeout }
+            .map_err(|e| ClientError(e.to_string()))?;
+        Ok(Self { http, timeout })
+    }
+
+    /// The same client (one connection pool) with another per-attempt timeout.
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        Self {
+            http: self.http.clone(),
+            timeout,
+        }
     }
 
     /// Sends `call`, retrying as the module describes until `deadline`.

@@ -4,7 +4,9 @@
 //! 1. start from the full URL Twilio requested (scheme, host, path and query, exactly as sent);
 //! 2. for a form body, append each parameter's name and value, names in sorted order, and for a
 //!    name given more than once its distinct values in sorted order;
-//! 3. HMAC-SHA1 that string with the account's Auth Token, then base64.
+//! 3. HMAC that string, then base64: HMAC-SHA1 with the account's Auth Token (Twilio's default),
+//!    or HMAC-SHA256 with a shared key when Twilio's webhook configuration says so
+//!    ([`super::signature_settings`]). Only the MAC differs; steps 1 and 2 are the same code.
 //!
 //! A request whose body is not a form (JSON) is signed over the URL alone, and the URL carries a
 //! `bodySHA256` query parameter: the SHA-256 (lowercase hex) of the body, checked here too.
@@ -13,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine;
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -33,15 +36,42 @@ pub enum Payload<'a> {
     Body(&'a [u8]),
 }
 
-/// The signature Twilio would send for `url` and form `params`.
+/// The MAC a signature is made with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithm {
+    /// HMAC-SHA1 keyed with the Auth Token: every callback without signature settings.
+    HmacSha1,
+    /// HMAC-SHA256 keyed with a shared key (`algorithm=HMAC_SHA256`).
+    HmacSha256,
+}
+
+/// The signature Twilio would send for `url` and form `params`, signed with the Auth Token.
 pub fn compute(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
+    compute_with(Algorithm::HmacSha1, auth_token.as_bytes(), url, params)
+}
+
+/// The signature for `url` and form `params` made with `algorithm` under `key`.
+pub fn compute_with(
+    algorithm: Algorithm,
+    key: &[u8],
+    url: &str,
+    params: &[(String, String)],
+) -> String {
+    let mac = match algorithm {
+        Algorithm::HmacSha1 => mac::<Hmac<Sha1>>(key, url, params),
+        Algorithm::HmacSha256 => mac::<Hmac<Sha256>>(key, url, params),
+    };
+    base64::engine::general_purpose::STANDARD.encode(mac)
+}
+
+/// The MAC `M` of the signed string: the URL, then each name and value in sorted order.
+fn mac<M: Mac + KeyInit>(key: &[u8], url: &str, params: &[(String, String)]) -> Vec<u8> {
     let mut sorted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (name, value) in params {
         sorted.entry(name).or_default().insert(value);
     }
     // `str` orders by UTF-8 bytes, which is code point order: the order Python's sorted() uses.
-    let mut mac = Hmac::<Sha1>::new_from_slice(auth_token.as_bytes())
-        .expect("HMAC accepts keys of any length");
+    let mut mac = <M as KeyInit>::new_from_slice(key).expect("HMAC accepts keys of any length");
     mac.update(url.as_bytes());
     for (name, values) in sorted {
         for value in values {
@@ -49,7 +79,7 @@ pub fn compute(auth_token: &str, url: &str, params: &[(String, String)]) -> Stri
             mac.update(value.as_bytes());
         }
     }
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    mac.finalize().into_bytes().to_vec()
 }
 
 /// SHA-256 of a body, lowercase hex: the value of `bodySHA256`.
@@ -57,8 +87,25 @@ pub fn body_sha256(body: &[u8]) -> String {
     hex::encode(Sha256::digest(body))
 }
 
-/// Whether `signature` is Twilio's for this request.
+/// Whether `signature` is Twilio's for this request, signed with the Auth Token.
 pub fn validate(auth_token: &str, url: &str, payload: Payload<'_>, signature: &str) -> bool {
+    validate_with(
+        Algorithm::HmacSha1,
+        auth_token.as_bytes(),
+        url,
+        payload,
+        signature,
+    )
+}
+
+/// Whether `signature` is Twilio's for this request, made with `algorithm` under `key`.
+pub fn validate_with(
+    algorithm: Algorithm,
+    key: &[u8],
+    url: &str,
+    payload: Payload<'_>,
+    signature: &str,
+) -> bool {
     let (params, body_ok): (&[(String, String)], bool) = match payload {
         Payload::Form(params) => (params, true),
         Payload::Body(body) => match query_param(url, BODY_SHA256_PARAM) {
@@ -67,12 +114,15 @@ pub fn validate(auth_token: &str, url: &str, payload: Payload<'_>, signature: &s
             None => return false,
         },
     };
-    // Twilio has signed the same URL both with and without the scheme's default port (`:443`,
-    // `:80`) depending on how it was configured and which of its services sends the request, so
-    // the helper libraries accept either form; so do we.
+    // Twilio has signed the same URL both with and without its port depending on how it was
+    // configured and which of its services sends the request, so the helper libraries try the
+    // URL with any port removed and with the scheme's default port added; so do we.
     let (without_port, with_port) = port_variants(url);
-    let plain = ct_eq(&compute(auth_token, &without_port, params), signature);
-    let ported = ct_eq(&compute(auth_token, &with_port, params), signature);
+    let plain = ct_eq(
+        &compute_with(algorithm, key, &without_port, params),
+        signature,
+    );
+    let ported = ct_eq(&compute_with(algorithm, key, &with_port, params), signature);
     body_ok & (plain | ported)
 }
 
@@ -161,6 +211,83 @@ mod tests {
     fn the_published_vector_is_reproduced() {
         assert_eq!(compute(TOKEN, URL, &params()), EXPECTED);
         assert!(validate(TOKEN, URL, Payload::Form(&params()), EXPECTED));
+    }
+
+    // HMAC-SHA256 known answers over Twilio's published request, derived with Python's standard
+    // library alone, building the signed string as twilio-python's compute_signature does:
+    //   s = URL + "".join(k + params[k] for k in sorted(params))
+    //   base64.b64encode(hmac.new(b"12345", s.encode(), hashlib.sha256).digest())
+    // (the same expression with hashlib.sha1 gives the published RSOYDt4T1cUTdK1PDd93/VVr8B8=).
+    const SHA256_EXPECTED: &str = "033hgUJA9M/hXIZsYjwkerEP/DBm35nEri5FhCYjA5s=";
+    // ... with s built over "https://mycompany.com:443/myapp.php?foo=1&bar=2".
+    const SHA256_WITH_443: &str = "grxRoa/VNtXxd524NGLxIdev83nh23xhrRUVm50Umq4=";
+    // ... over URL + "&bodySHA256=" + the JSON body's hash, no parameters.
+    const SHA256_JSON: &str = "+UOCWf84gdgo/5Hpg4m5/EgKnJA2/TbOw5sPNVr3bPk=";
+
+    #[test]
+    fn a_shared_key_signature_is_hmac_sha256_over_the_same_string() {
+        let key = TOKEN.as_bytes();
+        assert_eq!(
+            compute_with(Algorithm::HmacSha256, key, URL, &params()),
+            SHA256_EXPECTED
+        );
+        assert_eq!(
+            compute_with(Algorithm::HmacSha1, key, URL, &params()),
+            EXPECTED
+        );
+        let form = Payload::Form(&params());
+        assert!(validate_with(
+            Algorithm::HmacSha256,
+            key,
+            URL,
+            form,
+            SHA256_EXPECTED
+        ));
+        assert!(validate_with(
+            Algorithm::HmacSha256,
+            key,
+            URL,
+            form,
+            SHA256_WITH_443
+        ));
+        assert!(!validate_with(
+            Algorithm::HmacSha1,
+            key,
+            URL,
+            form,
+            SHA256_EXPECTED
+        ));
+        assert!(!validate_with(
+            Algorithm::HmacSha256,
+            key,
+            URL,
+            form,
+            EXPECTED
+        ));
+        assert!(!validate_with(
+            Algorithm::HmacSha256,
+            b"54321",
+            URL,
+            form,
+            SHA256_EXPECTED
+        ));
+        let body = br#"{"property": "value", "boolean": true}"#;
+        let url = format!("{URL}&bodySHA256={}", body_sha256(body));
+        assert!(validate_with(
+            Algorithm::HmacSha256,
+            key,
+            &url,
+            Payload::Body(body),
+            SHA256_JSON
+        ));
+        let tampered = br#"{"property": "value", "boolean": false}"#;
+        assert!(!validate_with(
+            Algorithm::HmacSha256,
+            key,
+            &url,
+            Payload::Body(tampered),
+            SHA256_JSON
+        ));
     }
 
     #[test]
