@@ -15,6 +15,8 @@ mod reconciler;
 mod recordings;
 mod rooms;
 mod secrets;
+mod security;
+mod shared_key_signature;
 mod signature;
 mod store_errors;
 mod token;

@@ -2,6 +2,7 @@
 //! that `scripts/test` starts, the test table, test credentials, configuration, and API Gateway
 //! events from `events/` turned into `lambda_http` requests.
 
+pub mod logs;
 pub mod python;
 pub mod recordings;
 pub mod rooms;
