@@ -7,6 +7,7 @@
 //! - A request without a valid bearer token is `401 unauthorized`, and a token without the tenant
 //!   or `sub` claim `401 missing_claim`, from the local API's emulated authorizer and from the
 //!   functions alike.
+//! - A Twilio call that is retried logs Twilio's code and request id, never its message.
 
 use std::collections::HashMap;
 
@@ -19,6 +20,9 @@ use serde_json::{Value, json};
 use shared::aws::{Backends, StartupError};
 use shared::config::Config;
 use shared::secrets::SecretKind;
+use shared::twilio::{ATTEMPT_TIMEOUT, Call, TwilioClient};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The complete environment of a function that reads both secrets from the environment.
 fn complete() -> Vec<(&'static str, String)> {
@@ -88,7 +92,9 @@ async fn inside_lambda_a_missing_table_name_stops_start_up_naming_it() {
 async fn environment_secrets_a_function_reads_are_checked_at_start_up_naming_the_variable() {
     let api_key = [SecretKind::ApiKey];
     let auth = [SecretKind::Auth];
-    let cases: [(&[SecretKind], &[(&str, &str)], &str); 7] = [
+    // What the function reads, what differs from a complete environment, the variable named.
+    type Case<'a> = (&'a [SecretKind], &'a [(&'static str, &'a str)], &'a str);
+    let cases: [Case; 7] = [
         (
             &api_key,
             &[("TWILIO_ACCOUNT_SID", "")],
@@ -204,4 +210,46 @@ async fn no_token_and_a_token_missing_a_claim_get_the_same_answers_locally_and_i
             "{claims}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_retried_twilio_call_logs_twilios_code_and_request_id_never_its_message() {
+    let logs = integration_tests::logs::captured();
+    let twilio = MockServer::start().await;
+    let number = integration_tests::verify_token::unique_phone();
+    let request_id = integration_tests::unique("RQ");
+    // Verify's messages can quote the destination: the retry warning must not carry them.
+    let unavailable = ResponseTemplate::new(503)
+        .insert_header("twilio-request-id", request_id.as_str())
+        .set_body_json(json!({
+            "code": 20503, "status": 503,
+            "message": format!("Service unavailable while sending to {number}"),
+        }));
+    Mock::given(method("GET"))
+        .and(path("/v2/Services/retry-log"))
+        .respond_with(unavailable)
+        .up_to_n_times(1)
+        .mount(&twilio)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/Services/retry-log"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&twilio)
+        .await;
+    let client = TwilioClient::new(ATTEMPT_TIMEOUT).unwrap();
+    let url = url::Url::parse(&format!("{}/v2/Services/retry-log", twilio.uri())).unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let creds = integration_tests::verify_token::test_credentials();
+    let response = client.send(&creds, &Call::get(url), deadline).await;
+    assert!(response.is_ok(), "retried once, then answered");
+    let text = logs.text();
+    let retry = text
+        .lines()
+        .find(|l| l.contains("retrying twilio call") && l.contains(&request_id))
+        .expect("the retry is logged with Twilio's request id");
+    assert!(retry.contains("20503"), "Twilio's code: {retry}");
+    assert!(
+        !text.contains(&number),
+        "the message quoting the number is never logged"
+    );
 }

@@ -207,4 +207,36 @@ mod tests {
         let err = parse::<TwilioCredentials>("id", &bad.to_string()).unwrap_err();
         assert!(!err.to_string().contains("short-but-secret"), "{err}");
     }
+
+    #[test]
+    fn an_auth_secret_holds_a_token_or_webhook_keys_and_prints_neither() {
+        let sid = "AC00000000000000000000000000000001";
+        let keys_only = serde_json::json!({"account_sid": sid, "webhook_keys": {"k1": "key-one"}});
+        let creds = parse::<AuthCredentials>("id", &keys_only.to_string()).unwrap();
+        assert!(creds.auth_token.is_none());
+        assert_eq!(creds.webhook_keys["k1"].expose_secret(), "key-one");
+        assert!(
+            creds.auth_token().is_err(),
+            "key management needs the token"
+        );
+        let printed = format!("{creds:?}");
+        assert!(
+            printed.contains("k1") && !printed.contains("key-one"),
+            "{printed}"
+        );
+        for bad in [
+            serde_json::json!({"account_sid": sid}),
+            serde_json::json!({"account_sid": sid, "webhook_keys": {}}),
+            serde_json::json!({"account_sid": sid, "webhook_keys": {"k1": ""}}),
+            serde_json::json!({"account_sid": sid, "auth_token": ""}),
+        ] {
+            assert!(
+                parse::<AuthCredentials>("id", &bad.to_string()).is_err(),
+                "{bad}"
+            );
+        }
+        let token_only = serde_json::json!({"account_sid": sid, "auth_token": "t0ken"});
+        let creds = parse::<AuthCredentials>("id", &token_only.to_string()).unwrap();
+        assert_eq!(creds.auth_token().unwrap().expose_secret(), "t0ken");
+    }
 }

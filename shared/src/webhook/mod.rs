@@ -130,7 +130,7 @@ pub async fn verify(
         v.to_str()
             .map_err(|_| (Rejection::InvalidSignatureSettings, String::new()))
     });
-    let (algorithm, key, key_id) = match settings.transpose() {
+    let signing = match settings.transpose() {
         Ok(settings) => signing_key(&auth, settings),
         Err(refusal) => Err(refusal),
     }
@@ -140,8 +140,9 @@ pub async fn verify(
     } else {
         Payload::Form(&params)
     };
-    if !signature::validate_with(algorithm, key, &url, payload, given) {
-        let detail = key_id
+    if !signature::validate_with(signing.algorithm, signing.key, &url, payload, given) {
+        let detail = signing
+            .shared_key
             .map(|k| format!("shared key {k}"))
             .unwrap_or_default();
         return Err(reject(Rejection::InvalidSignature, Some(&url), &detail));
@@ -161,27 +162,39 @@ pub async fn verify(
     })
 }
 
-/// The MAC and key a callback's signature is checked with, and the shared key's id if one is
-/// used: from `X-Twilio-Webhooks-Signature-Settings` when the callback carries it, else the Auth
-/// Token. A refusal comes with the detail to log (a key id or an algorithm name, never a key).
+/// What a callback's signature is checked with.
+struct SigningKey<'a> {
+    algorithm: Algorithm,
+    key: &'a [u8],
+    /// The shared key's id; `None` for the Auth Token.
+    shared_key: Option<&'a str>,
+}
+
+/// The MAC and key a callback's signature is checked with: from
+/// `X-Twilio-Webhooks-Signature-Settings` when the callback carries it, else the Auth Token. A
+/// refusal comes with the detail to log (a key id or an algorithm name, never a key).
 fn signing_key<'a>(
     auth: &'a AuthCredentials,
     settings: Option<&str>,
-) -> Result<(Algorithm, &'a [u8], Option<&'a str>), (Rejection, String)> {
+) -> Result<SigningKey<'a>, (Rejection, String)> {
     match settings.and_then(signature_settings::parse) {
         None => match &auth.auth_token {
-            Some(token) => Ok((Algorithm::HmacSha1, token.expose_secret().as_bytes(), None)),
+            Some(token) => Ok(SigningKey {
+                algorithm: Algorithm::HmacSha1,
+                key: token.expose_secret().as_bytes(),
+                shared_key: None,
+            }),
             None => Err((
                 Rejection::SharedKeyRequired,
                 "no Auth Token is held; only shared-key signatures are accepted".into(),
             )),
         },
         Some(Ok(settings)) => match auth.webhook_keys.get_key_value(&settings.key) {
-            Some((id, key)) => Ok((
-                settings.algorithm,
-                key.expose_secret().as_bytes(),
-                Some(id.as_str()),
-            )),
+            Some((id, key)) => Ok(SigningKey {
+                algorithm: settings.algorithm,
+                key: key.expose_secret().as_bytes(),
+                shared_key: Some(id.as_str()),
+            }),
             None => Err((
                 Rejection::UnknownSigningKey,
                 format!(
