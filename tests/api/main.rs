@@ -17,6 +17,7 @@ mod rooms;
 mod secrets;
 mod security;
 mod shared_key_signature;
+mod shared_key_webhook;
 mod signature;
 mod store_errors;
 mod token;
