@@ -144,10 +144,7 @@ impl App {
                 let header = parts.headers.get(http::header::AUTHORIZATION);
                 match auth::verify(header.and_then(|v| v.to_str().ok()), &self.auth_secret) {
                     Ok(claims) => Some(claims),
-                    Err(msg) => {
-                        let refusal = ApiError::unauthorized("unauthorized", msg);
-                        return into_axum(refusal.into_response());
-                    }
+                    Err(refusal) => return into_axum(refusal.into_response()),
                 }
             }
             Proof::Anyone | Proof::TwilioSignature => None,

@@ -18,6 +18,7 @@ use fake_twilio::{Callbacks, FakeTwilio};
 use schedule::Schedule;
 use shared::aws::Backends;
 use shared::config::Config;
+use shared::secrets::SecretKind;
 
 /// Builds every function's state on one set of back ends (so the embedded store is shared),
 /// the route table, the reconciler's schedule, and the fake Twilio when the settings point
@@ -25,7 +26,9 @@ use shared::config::Config;
 pub async fn app(settings: &Settings) -> anyhow::Result<App> {
     let lookup = |name: &str| settings.lookup(name);
     let config = Config::from_lookup(lookup)?;
-    let backends = Backends::from_config_with(&config, &lookup).await;
+    let backends =
+        Backends::from_config_with(&config, &lookup, &[SecretKind::ApiKey, SecretKind::Auth])
+            .await?;
     let reconciler = reconciler::State::new(&config, &backends)?;
     let schedule = Schedule::new(reconciler, settings.schedule_every()?);
     let callbacks = settings.fake_callbacks()?;

@@ -63,15 +63,6 @@ fn route(
     }
 }
 
-/// Builds every function's state, once, and binds the routes.
-pub async fn table(
-    lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync),
-) -> anyhow::Result<Vec<Route>> {
-    let config = Config::from_lookup(lookup)?;
-    let backends = Backends::from_config_with(&config, lookup).await;
-    bind(config, backends)
-}
-
 /// Builds every function's state on `backends`, once, and binds the routes.
 pub fn bind(config: Config, backends: Backends) -> anyhow::Result<Vec<Route>> {
     use Proof::{Anyone, Jwt, TwilioSignature};

@@ -3,6 +3,7 @@
 //! events from `events/` turned into `lambda_http` requests.
 
 pub mod dynamo_count;
+pub mod logs;
 pub mod python;
 pub mod recordings;
 pub mod rooms;
@@ -45,7 +46,9 @@ pub async fn sdk() -> &'static SdkConfig {
             std::env::var("AWS_ENDPOINT_URL").is_ok(),
             "AWS_ENDPOINT_URL is not set: run the tests with ./scripts/test, which starts moto's server"
         );
-        shared::aws::sdk_config().await
+        shared::aws::sdk_config()
+            .await
+            .expect("the SDK configuration for moto")
     })
     .await
 }
@@ -108,7 +111,12 @@ pub async fn backends() -> Backends {
         Duration::from_secs(300),
         test_secret_env,
     ));
-    Backends { store, secrets }
+    Backends {
+        store,
+        secrets,
+        twilio: shared::twilio::TwilioClient::new(shared::twilio::ATTEMPT_TIMEOUT)
+            .expect("the Twilio client"),
+    }
 }
 
 /// The test credentials, as the environment would hold them.

@@ -28,7 +28,6 @@ use shared::store::owners::RoomOwners;
 use shared::store::rooms::RoomRecords;
 use shared::twilio::compositions::Compositions;
 use shared::twilio::messages::Messages;
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 use url::Url;
 
 pub use event::{CompositionCallback, HookFailure, Parsed};
@@ -60,7 +59,7 @@ impl State {
     /// Builds the state; fails without `TWILIO_MESSAGING_SERVICE_SID`, which the SMS needs.
     pub fn new(config: &Config, backends: &Backends) -> Result<Self, ConfigError> {
         let service = config.require_messaging_service_sid()?;
-        let client = TwilioClient::new(ATTEMPT_TIMEOUT);
+        let client = backends.twilio.clone();
         let store = backends.store.clone();
         Ok(Self {
             public_base: config.public_base_url.clone(),

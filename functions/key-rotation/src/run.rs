@@ -39,7 +39,7 @@ pub(crate) async fn execute(
     let mut run = Run {
         state,
         request,
-        keys: Keys::new(&state.twilio, &state.api_base, &auth),
+        keys: Keys::new(&state.twilio, &state.api_base, &auth)?,
         deadline,
         alive: HashSet::new(),
         report: Report {

@@ -31,7 +31,6 @@ use shared::store::due::DueWork;
 use shared::store::rooms::RoomRecords;
 use shared::twilio::compositions::Compositions;
 use shared::twilio::messages::Messages;
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 
 /// Due entries read per index page.
 const PAGE: usize = 100;
@@ -82,7 +81,7 @@ impl State {
     /// Builds the state; fails without `PUBLIC_BASE_URL` (composition callbacks) or
     /// `TWILIO_MESSAGING_SERVICE_SID` (the SMS).
     pub fn new(config: &Config, backends: &Backends) -> Result<Self, ConfigError> {
-        let client = TwilioClient::new(ATTEMPT_TIMEOUT);
+        let client = backends.twilio.clone();
         let api = Compositions::new(client.clone(), config.video_base_url.clone());
         let store = backends.store.clone();
         let times = config.recording_times;

@@ -23,7 +23,6 @@ use shared::store::audit::{AuditAction, AuditEntry, AuditLog};
 use shared::store::owners::RoomOwners;
 use shared::store::rooms::RoomRecords;
 use shared::twilio::rooms::Rooms;
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 
 /// The rooms function: configuration and clients, built once at cold start.
 pub struct State {
@@ -48,10 +47,7 @@ impl State {
             room_type: config.video_room_type.clone(),
             max_participants: config.video_max_participants,
             status_callback: config.public_url("/twilio/room-status")?,
-            rooms: Rooms::new(
-                TwilioClient::new(ATTEMPT_TIMEOUT),
-                config.video_base_url.clone(),
-            ),
+            rooms: Rooms::new(backends.twilio.clone(), config.video_base_url.clone()),
             secrets: backends.secrets.clone(),
             audit: backends.store.clone(),
             owners: backends.store.clone(),

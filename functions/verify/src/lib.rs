@@ -32,7 +32,6 @@ use shared::secrets::{Secrets, TwilioCredentials};
 use shared::stepup::StepUpKey;
 use shared::store::ratelimit::{Hit, RateLimitStore, Window};
 use shared::twilio::verify::{Channel, Verification, VerifyService};
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 
 use answers::{check_outcome, verify_failure};
 pub use destination::Destination;
@@ -69,7 +68,7 @@ impl State {
             step_up_ttl_seconds: config.step_up_ttl_seconds,
             limits: config.verify_limits,
             verify: VerifyService::new(
-                TwilioClient::new(ATTEMPT_TIMEOUT),
+                backends.twilio.clone(),
                 &config.verify_base_url,
                 service_sid,
             ),

@@ -33,7 +33,6 @@ use shared::recordings::compose::{Composed, Composer};
 use shared::secrets::Secrets;
 use shared::store::rooms::{RoomChange, RoomRecords};
 use shared::twilio::compositions::Compositions;
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 use shared::webhook::{Callback, accepted, verify};
 use url::Url;
 
@@ -68,10 +67,7 @@ impl State {
     /// Builds the state. `PUBLIC_BASE_URL` is optional: without it the signed URL and the
     /// composition's callback URL are taken from the request's own host.
     pub fn new(config: &Config, backends: &Backends) -> Self {
-        let api = Compositions::new(
-            TwilioClient::new(ATTEMPT_TIMEOUT),
-            config.video_base_url.clone(),
-        );
+        let api = Compositions::new(backends.twilio.clone(), config.video_base_url.clone());
         Self {
             public_base: config.public_base_url.clone(),
             composition_callback: config.public_url(COMPOSITION_STATUS_PATH).ok(),

@@ -60,6 +60,9 @@ pub struct Config {
     pub verify_limits: VerifyLimits,
     /// The reconciler's timings.
     pub recording_times: RecordingTimes,
+    /// Running inside Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set): nothing there may fall back to
+    /// a local stand-in, so a missing `TABLE_NAME` stops start-up.
+    pub in_lambda: bool,
 }
 
 /// Verify send limits (SMS pumping protection): at most `per_user` sends per user in each
@@ -185,6 +188,7 @@ impl Config {
             secrets_cache_ttl_seconds,
             verify_limits: VerifyLimits::from_env(&env)?,
             recording_times: RecordingTimes::from_env(&env)?,
+            in_lambda: env.optional("AWS_LAMBDA_FUNCTION_NAME").is_some(),
         })
     }
 

@@ -270,7 +270,7 @@ mod tests {
     #[test]
     fn the_url_keeps_a_base_path() {
         let c = Compositions::new(
-            TwilioClient::new(Duration::from_secs(1)),
+            TwilioClient::new(Duration::from_secs(1)).unwrap(),
             Url::parse("http://127.0.0.1:9/prefix/").unwrap(),
         );
         assert_eq!(

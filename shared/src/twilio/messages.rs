@@ -137,7 +137,7 @@ mod tests {
     #[test]
     fn the_url_is_the_accounts_messages_resource() {
         let m = Messages::new(
-            TwilioClient::new(std::time::Duration::from_secs(1)),
+            TwilioClient::new(std::time::Duration::from_secs(1)).unwrap(),
             Url::parse("http://127.0.0.1:9/fake").unwrap(),
         );
         assert_eq!(

@@ -1,8 +1,7 @@
 //! What a rotation must not break: step-up proofs (on a function that has refreshed its cached
 //! secret and on one that has not), and the promise that logs carry key SIDs, never a secret.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use integration_tests::verify_token::{caller, with_step_up};
@@ -93,40 +92,13 @@ async fn step_up_proofs_issued_before_a_rotation_pass_after_it_on_refreshed_and_
     assert_eq!(mint(&stale, &sub, &forged.token).await.0, 401);
 }
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every log line of this test binary from the first call on: one global subscriber (a scoped
-/// one would race with other tests' threads over call sites' cached interest).
-fn captured_logs() -> Buffer {
-    static LOGS: OnceLock<Buffer> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = Buffer::default();
-        let writer = buffer.clone();
-        let subscriber = shared::telemetry::subscriber(move || writer.clone());
-        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
-        buffer
-    })
-    .clone()
-}
-
 #[tokio::test]
 async fn a_run_logs_key_sids_and_never_a_secret() {
-    let buffer = captured_logs();
+    let buffer = integration_tests::logs::captured();
     let w = World::new().await;
     let event = scheduled();
     let report = w.invoke(event.clone()).await.unwrap();
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = buffer.text();
     let id = event["id"].as_str().unwrap();
     let ours: Vec<&str> = logs.lines().filter(|l| l.contains(id)).collect();
     let current = w.current().await;
