@@ -6,12 +6,14 @@
 
 mod env;
 mod recordings;
+mod rooms;
 
 use url::Url;
 
 pub use env::ConfigError;
 use env::Env;
 pub use recordings::RecordingTimes;
+pub use rooms::{Retention, RoomCreation, RoomPolicy};
 
 /// Twilio's own cap on an Access Token's lifetime, in seconds.
 pub const MAX_VIDEO_TOKEN_TTL_SECONDS: u64 = 86_400;
@@ -60,6 +62,10 @@ pub struct Config {
     pub verify_limits: VerifyLimits,
     /// The reconciler's timings.
     pub recording_times: RecordingTimes,
+    /// `ROOM_CREATION`, `RECORD_ROOMS_ON_JOIN`, `ROOM_CONFIRM_AFTER_SECONDS`.
+    pub room_policy: RoomPolicy,
+    /// `ROOM_RETENTION_DAYS`, `AUDIT_RETENTION_DAYS`.
+    pub retention: Retention,
 }
 
 /// Verify send limits (SMS pumping protection): at most `per_user` sends per user in each
@@ -185,6 +191,8 @@ impl Config {
             secrets_cache_ttl_seconds,
             verify_limits: VerifyLimits::from_env(&env)?,
             recording_times: RecordingTimes::from_env(&env)?,
+            room_policy: RoomPolicy::from_env(&env)?,
+            retention: Retention::from_env(&env)?,
         })
     }
 
