@@ -4,32 +4,26 @@
 //! make, a warm join costs one DynamoDB read and no Twilio call, and a lost room-ended callback is
 //! noticed.
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
+mod admin_mode;
+mod warm;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
 use integration_tests::rooms::{FakeRooms, admin, form, received};
 use integration_tests::verify_token::{step_up, with_step_up};
 use integration_tests::webhook::{invoke, room_params, room_status};
 use integration_tests::{
-    backends, config_with_twilio, dynamo, event, json_body, request, sdk, table_name, unique,
-    with_body, with_claims,
+    backends, config_with_twilio, dynamo, event, json_body, request, unique, with_body, with_claims,
 };
 use serde_json::{Value, json};
-use shared::aws::Backends;
 use shared::clock::now_unix;
-use shared::dynamo::DynamoTable;
 use shared::http::Handler;
 use shared::store::owners::RoomOwners;
 use shared::store::rooms::RoomStatus;
 use shared::store::rooms::names::{RoomEntry, RoomNames};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 /// A wiremock Twilio with [`FakeRooms`], and the token function configured with `extra` on it.
 async fn twilio() -> (MockServer, FakeRooms) {
@@ -203,140 +197,4 @@ async fn a_join_after_the_room_ended_creates_a_new_room_of_the_same_name() {
     params.push(("RoomName", name.as_str()));
     invoke(&webhook, room_status(&params, Some(&unique("tok-"))), None).await;
     assert!(entry(&name).await.is_open());
-}
-
-#[tokio::test]
-async fn with_admin_creation_only_in_progress_rooms_an_admin_created_get_tokens() {
-    let (twilio, rooms) = twilio().await;
-    let state = token_state(&twilio, &[("ROOM_CREATION", "admin")]).await;
-    let unknown = join(&state, &unique("u"), &unique("r")).await;
-    assert_eq!(unknown.0, 404, "{}", unknown.1);
-    assert_eq!(unknown.1["error"]["code"], "room_not_found");
-    assert!(
-        received(&twilio, "POST", "/v1/Rooms").await.is_empty(),
-        "nothing created"
-    );
-
-    // A room an on_join token function created is not an admin's.
-    let joined = unique("r");
-    let on_join = token_state(&twilio, &[]).await;
-    assert_eq!(join(&on_join, &unique("u"), &joined).await.0, 200);
-    assert_eq!(join(&state, &unique("u"), &joined).await.0, 404);
-
-    let id = unique("r");
-    let config = config_with_twilio(&twilio.uri(), &[]);
-    let admin_state = rooms::State::new(&config, &backends().await).unwrap();
-    let body = json!({"type": "class", "id": id});
-    let e = with_claims(
-        with_body(event("admin-create-room"), &body),
-        admin("acme", "boss"),
-    );
-    assert_eq!(admin_state.handle(request(&e)).await.status(), 201);
-    let (status, body) = join(&state, &unique("u"), &id).await;
-    assert_eq!(status, 200, "{body}");
-    // The admin who created it owns it, not the joiner.
-    let sid = rooms.created(&format!("acme:class:{id}"))[0].clone();
-    assert_eq!(
-        dynamo().await.owner(&sid).await.unwrap().unwrap().sub,
-        "boss"
-    );
-
-    end_room(&twilio, &rooms, &format!("acme:class:{id}")).await;
-    let ended = join(&state, &unique("u"), &id).await;
-    assert_eq!(ended.0, 409, "{}", ended.1);
-    assert_eq!(ended.1["error"]["code"], "room_ended");
-    assert_eq!(
-        rooms.created(&format!("acme:class:{id}")).len(),
-        1,
-        "no new room"
-    );
-}
-
-/// Records the DynamoDB requests a client sends, by operation (`X-Amz-Target`).
-#[derive(Clone, Debug, Default)]
-struct Counted(Arc<Mutex<Vec<String>>>);
-
-impl Intercept for Counted {
-    fn name(&self) -> &'static str {
-        "Counted"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let target = context
-            .request()
-            .headers()
-            .get("x-amz-target")
-            .unwrap_or("");
-        let operation = target.rsplit('.').next().unwrap_or_default();
-        self.0.lock().unwrap().push(operation.to_string());
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn a_warm_join_reads_dynamodb_once_and_calls_no_twilio() {
-    let (twilio, _rooms) = twilio().await;
-    let id = unique("r");
-    assert_eq!(
-        join(&token_state(&twilio, &[]).await, &unique("u"), &id)
-            .await
-            .0,
-        200
-    );
-
-    let silent = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .named("no Twilio call on a warm join")
-        .mount(&silent)
-        .await;
-    let counted = Counted::default();
-    let conf = aws_sdk_dynamodb::config::Builder::from(sdk().await)
-        .interceptor(counted.clone())
-        .build();
-    let store = DynamoTable::new(aws_sdk_dynamodb::Client::from_conf(conf), table_name());
-    let backends = Backends {
-        store: Arc::new(store),
-        secrets: backends().await.secrets,
-    };
-    let warm = token::State::new(&config_with_twilio(&silent.uri(), &[]), &backends).unwrap();
-    let (status, body) = join(&warm, &unique("u"), &id).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(*counted.0.lock().unwrap(), ["GetItem"]);
-}
-
-#[tokio::test]
-async fn a_room_not_confirmed_lately_is_checked_once_and_a_lost_room_end_noticed() {
-    let (twilio, rooms) = twilio().await;
-    let state = token_state(&twilio, &[("ROOM_CONFIRM_AFTER_SECONDS", "60")]).await;
-    let names = dynamo().await;
-    let (id_alive, id_gone) = (unique("r"), unique("r"));
-    for id in [&id_alive, &id_gone] {
-        assert_eq!(join(&state, &unique("u"), id).await.0, 200);
-        // Last confirmed long ago: as if no one had joined for a while.
-        let mut stale = entry(&format!("acme:class:{id}")).await;
-        stale.confirmed_at -= 3600;
-        assert!(names.name_opened(&stale).await.unwrap());
-    }
-    // Still in progress at Twilio: confirmed, no new room.
-    let alive = format!("acme:class:{id_alive}");
-    assert_eq!(join(&state, &unique("u"), &id_alive).await.0, 200);
-    assert_eq!(rooms.created(&alive).len(), 1);
-    assert!(entry(&alive).await.confirmed_at >= now_unix() - 5);
-    // Ended at Twilio, its room-ended callback lost: noticed, and a new room opened.
-    let gone = format!("acme:class:{id_gone}");
-    let old = rooms.end(&gone).unwrap();
-    assert_eq!(join(&state, &unique("u"), &id_gone).await.0, 200);
-    let created = rooms.created(&gone);
-    assert_eq!(created.len(), 2);
-    let now = entry(&gone).await;
-    assert!(now.is_open() && now.room_sid != old && now.room_sid == created[1]);
-    let distinct: HashSet<_> = created.iter().collect();
-    assert_eq!(distinct.len(), 2);
 }

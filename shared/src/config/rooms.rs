@@ -66,13 +66,8 @@ impl RoomPolicy {
             "admin" => RoomCreation::Admin,
             _ => RoomCreation::OnJoin,
         };
-        let record_on_join = match env
-            .one_of("RECORD_ROOMS_ON_JOIN", "false", &["true", "false"])?
-            .as_str()
-        {
-            "true" => true,
-            _ => false,
-        };
+        let record_on_join =
+            env.one_of("RECORD_ROOMS_ON_JOIN", "false", &["true", "false"])? == "true";
         let confirm_after_seconds = env.parse_or("ROOM_CONFIRM_AFTER_SECONDS", 600u64)?;
         if !(10..=86_400).contains(&confirm_after_seconds) {
             return Err(ConfigError::new(
