@@ -68,16 +68,18 @@ pub fn bind(config: Config, backends: Backends) -> anyhow::Result<Vec<Route>> {
     use Proof::{Anyone, Jwt, TwilioSignature};
     let health: Arc<dyn Handler> = Arc::new(health::Health);
     let verify: Arc<dyn Handler> = Arc::new(verify::State::new(&config, &backends)?);
-    let token: Arc<dyn Handler> = Arc::new(token::State::new(&config, &backends));
+    let token: Arc<dyn Handler> = Arc::new(token::State::new(&config, &backends)?);
     let webhook: Arc<dyn Handler> = Arc::new(webhook::State::new(&config, &backends));
     let rooms: Arc<dyn Handler> = Arc::new(rooms::State::new(&config, &backends)?);
     let composition: Arc<dyn Handler> = Arc::new(composition::State::new(&config, &backends)?);
+    let presence: Arc<dyn Handler> = Arc::new(presence::State::new(&config, &backends));
     #[rustfmt::skip]
     let routes = vec![
         get("/healthz", Anyone, &health),
         post("/verify/start", Jwt, &verify),
         post("/verify/check", Jwt, &verify),
         post("/video/token", Jwt, &token),
+        get("/rooms/{type}/{id}", Jwt, &presence),
         post("/twilio/room-status", TwilioSignature, &webhook),
         post("/twilio/composition-status", TwilioSignature, &composition),
         get("/recordings/{type}/{id}", Jwt, &composition),

@@ -109,9 +109,10 @@ impl Backends {
         uses: &[SecretKind],
     ) -> Result<Self, StartupError> {
         let store: Arc<dyn Store> = match (&config.table_name, sdk) {
-            (Some(table), Some(sdk)) => {
-                Arc::new(DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), table))
-            }
+            (Some(table), Some(sdk)) => Arc::new(
+                DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), table)
+                    .with_retention(config.retention),
+            ),
             (Some(_), None) => {
                 return Err(ConfigError::new(
                     "TABLE_NAME",

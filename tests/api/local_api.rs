@@ -215,7 +215,8 @@ async fn a_fresh_machine_steps_up_gets_a_video_token_and_moderates_rooms_with_no
     assert_eq!(token["grants"]["video"]["room"], "acme:class:9f3c2b1a");
 
     let admin = api.token(&["--sub", "ops", "--tenant", "acme", "--scope", "video:admin"]);
-    let new_room = json!({"type": "class", "id": "9f3c2b1a", "record": true});
+    // Another room than the one alice's join has just created (ROOM_CREATION=on_join).
+    let new_room = json!({"type": "class", "id": "a1b2c3d4", "record": true});
     let (status, created) = api.post("/admin/rooms", &admin, new_room.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let sid = created["sid"].as_str().unwrap().to_string();

@@ -22,6 +22,7 @@ use shared::secrets::Secrets;
 use shared::store::audit::{AuditAction, AuditEntry, AuditLog};
 use shared::store::owners::RoomOwners;
 use shared::store::rooms::RoomRecords;
+use shared::store::rooms::names::RoomNames;
 use shared::twilio::rooms::Rooms;
 
 /// The rooms function: configuration and clients, built once at cold start.
@@ -36,6 +37,7 @@ pub struct State {
     audit: Arc<dyn AuditLog>,
     owners: Arc<dyn RoomOwners>,
     records: Arc<dyn RoomRecords>,
+    names: Arc<dyn RoomNames>,
 }
 
 impl State {
@@ -52,6 +54,7 @@ impl State {
             audit: backends.store.clone(),
             owners: backends.store.clone(),
             records: backends.store.clone(),
+            names: backends.store.clone(),
         })
     }
 

@@ -8,7 +8,10 @@
 //!    5xx would only be an error in the customer's debugger.
 //! 3. A room-ended callback first records the room as possibly owing a composition
 //!    (`shared::store::due`); then the room's record is updated atomically (see
-//!    `shared::store::rooms`).
+//!    `shared::store::rooms`), a participant event also updates that participant's presence
+//!    (`shared::store::rooms::participants`, right in any order), and a room-ended marks the
+//!    room's name as standing for an ended room (`shared::store::rooms::names`), so the next
+//!    join creates a new one.
 //! 4. Once a room has both ended and recorded tracks, in whichever order those callbacks come,
 //!    its composition is created, exactly once per room (`shared::recordings::compose`). When
 //!    Twilio fails, the callback is still answered 200: the room stays owed and the reconciler
@@ -31,6 +34,8 @@ use shared::http::{Handler, no_route, respond, route_key};
 use shared::idempotency::{Idempotency, IdempotencyError, Outcome, RunError};
 use shared::recordings::compose::{Composed, Composer};
 use shared::secrets::Secrets;
+use shared::store::rooms::names::RoomNames;
+use shared::store::rooms::participants::RoomParticipants;
 use shared::store::rooms::{RoomChange, RoomRecords};
 use shared::twilio::compositions::Compositions;
 use shared::webhook::{Callback, accepted, verify};
@@ -53,6 +58,8 @@ pub struct State {
     composition_callback: Option<String>,
     secrets: Arc<dyn Secrets>,
     rooms: Arc<dyn RoomRecords>,
+    names: Arc<dyn RoomNames>,
+    participants: Arc<dyn RoomParticipants>,
     callbacks: Idempotency,
     composer: Composer,
 }
@@ -73,6 +80,8 @@ impl State {
             composition_callback: config.public_url(COMPOSITION_STATUS_PATH).ok(),
             secrets: backends.secrets.clone(),
             rooms: backends.store.clone(),
+            names: backends.store.clone(),
+            participants: backends.store.clone(),
             callbacks: Idempotency::new(backends.store.clone(), CALLBACK_MEMORY),
             composer: Composer::new(
                 api,
@@ -154,6 +163,14 @@ impl State {
             self.composer.owe(&event.room_sid, now).await?;
         }
         let record = self.rooms.apply_room_update(&event.update).await?;
+        if let Some(participant) = &event.participant {
+            self.participants.participant_event(participant).await?;
+        }
+        if let RoomChange::Ended { at, .. } = event.update.change {
+            self.names
+                .name_ended(&event.update.unique_name, event.room_sid.as_str(), at)
+                .await?;
+        }
         tracing::info!(
             room_sid = %event.room_sid,
             event = %event.name,

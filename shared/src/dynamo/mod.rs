@@ -29,6 +29,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 pub(crate) use attributes::Attributes;
 
+use crate::clock::now_unix;
+use crate::config::Retention;
 use crate::store::StoreError;
 
 pub use due::DUE_INDEX;
@@ -45,15 +47,29 @@ pub const TTL: &str = "ttl";
 pub struct DynamoTable {
     client: Client,
     table: String,
+    retention: Retention,
 }
 
 impl DynamoTable {
-    /// The adapter for `table`.
+    /// The adapter for `table`, keeping items for the default [`Retention`].
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,
             table: table.into(),
+            retention: Retention::default(),
         }
+    }
+
+    /// The same adapter, keeping items as long as `retention` says (`ROOM_RETENTION_DAYS`,
+    /// `AUDIT_RETENTION_DAYS`); the table's TTL deletes them afterwards.
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The TTL of a room's items written now: the room retention from now.
+    pub(crate) fn room_ttl(&self) -> AttributeValue {
+        n(now_unix().saturating_add(self.retention.rooms.as_secs() as i64))
     }
 
     /// The SDK client.

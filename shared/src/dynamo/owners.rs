@@ -1,17 +1,20 @@
-//! Room owners in DynamoDB: item [`Key::owner`]. The same partition holds the room's other items
-//! (its record), which this file never touches.
+//! Room owners in DynamoDB: item [`Key::owner`], kept `ROOM_RETENTION_DAYS` after it is written.
+//! The same partition holds the room's other items (its record, its participants), which this
+//! file never touches.
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::keys::Key;
-use super::{Attributes, DynamoTable, Item, PK, s, sdk_error};
+use super::{Attributes, DynamoTable, Item, PK, TTL, s, sdk_error};
 use crate::names::E164;
 use crate::store::StoreError;
 use crate::store::owners::{RoomOwner, RoomOwners};
 
-fn to_item(owner: &RoomOwner) -> Item {
+fn to_item(owner: &RoomOwner, ttl: AttributeValue) -> Item {
     let mut item = Key::owner(&owner.room_sid).into_item();
     item.extend([
+        (TTL.to_string(), ttl),
         ("room_sid".to_string(), s(&owner.room_sid)),
         ("room".to_string(), s(&owner.room)),
         ("sub".to_string(), s(&owner.sub)),
@@ -38,7 +41,7 @@ fn from_item(item: &Item) -> Result<RoomOwner, StoreError> {
 #[async_trait]
 impl RoomOwners for DynamoTable {
     async fn set_owner(&self, owner: &RoomOwner) -> Result<(), StoreError> {
-        self.put(to_item(owner)).await
+        self.put(to_item(owner, self.room_ttl())).await
     }
 
     async fn claim_owner(&self, owner: &RoomOwner) -> Result<bool, StoreError> {
@@ -46,7 +49,7 @@ impl RoomOwners for DynamoTable {
             .client()
             .put_item()
             .table_name(self.table())
-            .set_item(Some(to_item(owner)))
+            .set_item(Some(to_item(owner, self.room_ttl())))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .send()

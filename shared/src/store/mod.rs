@@ -20,6 +20,8 @@ use idempotency::IdempotencyStore;
 use owners::RoomOwners;
 use ratelimit::RateLimitStore;
 use rooms::RoomRecords;
+use rooms::names::RoomNames;
+use rooms::participants::RoomParticipants;
 
 /// Every store trait: what one table (or the embedded store) provides. Functions hold an
 /// `Arc<dyn Store>` and hand each part the narrow trait it asks for. (Each part is already
@@ -32,6 +34,8 @@ pub trait Store:
     + RoomOwners
     + RateLimitStore
     + RoomRecords
+    + RoomNames
+    + RoomParticipants
 {
 }
 
@@ -43,5 +47,7 @@ impl<T> Store for T where
         + RoomOwners
         + RateLimitStore
         + RoomRecords
+        + RoomNames
+        + RoomParticipants
 {
 }

@@ -15,8 +15,9 @@ use shared::stepup::StepUpKey;
 
 use super::world::{World, scheduled};
 
-/// The token function over the rotated secret, caching it for `ttl`.
-fn token_function(w: &World, ttl: Duration) -> (token::State, Arc<SecretStore>) {
+/// The token function over the rotated secret, caching it for `ttl` (its rooms at the shared
+/// fake Twilio).
+async fn token_function(w: &World, ttl: Duration) -> (token::State, Arc<SecretStore>) {
     let secrets = Arc::new(SecretStore::new(
         Some(w.sm.clone()),
         Some(w.secret_id.clone()),
@@ -24,15 +25,18 @@ fn token_function(w: &World, ttl: Duration) -> (token::State, Arc<SecretStore>) 
         ttl,
         |_| None,
     ));
-    (
-        token::State::with_secrets(&w.config, secrets.clone()),
-        secrets,
-    )
+    let config = integration_tests::rooms::rooms_config(&[]).await;
+    let backends = shared::aws::Backends {
+        store: Arc::new(integration_tests::dynamo().await),
+        secrets: secrets.clone(),
+        ..integration_tests::backends().await
+    };
+    (token::State::new(&config, &backends).unwrap(), secrets)
 }
 
 /// A proof as `/verify/check` issues it on a function that has just read the secret.
 async fn proof_now(w: &World, sub: &str) -> String {
-    let (_, secrets) = token_function(w, Duration::ZERO);
+    let (_, secrets) = token_function(w, Duration::ZERO).await;
     let creds = secrets.twilio().await.unwrap();
     StepUpKey::derive(&creds)
         .issue(&caller("acme", sub), now_unix(), 600)
@@ -66,8 +70,8 @@ async fn mint(function: &token::State, sub: &str, proof: &str) -> (u16, Value) {
 async fn step_up_proofs_issued_before_a_rotation_pass_after_it_on_refreshed_and_stale_functions() {
     let w = World::new().await;
     let sub = unique("user-");
-    let (stale, _) = token_function(&w, Duration::from_secs(3600));
-    let (fresh, _) = token_function(&w, Duration::ZERO);
+    let (stale, _) = token_function(&w, Duration::from_secs(3600)).await;
+    let (fresh, _) = token_function(&w, Duration::ZERO).await;
     let before = proof_now(&w, &sub).await;
     // The stale function reads (and caches) the secret before the rotation.
     assert_eq!(mint(&stale, &sub, &before).await.0, 200);

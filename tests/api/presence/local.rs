@@ -1,0 +1,105 @@
+//! The local API serves the route, from its embedded store and fake Twilio, over HTTP.
+
+use std::sync::Arc;
+
+use integration_tests::{sid, unique};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn the_local_api_serves_presence_from_its_embedded_store() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let settings = local_api::Settings::new(|_| None, addr);
+    let app = Arc::new(local_api::app(&settings).await.unwrap());
+    tokio::spawn(local_api::serve(listener, app, std::future::pending()));
+    let base = format!("http://{addr}");
+    let args: Vec<String> = [
+        "--sub",
+        "alice",
+        "--tenant",
+        "acme",
+        "--phone",
+        "+14155550100",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let bearer = local_api::auth::dev_token_from_args(&args, &settings.auth_secret()).unwrap();
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str, body: Option<Value>, step_up: Option<&str>| {
+        let mut r = http
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&bearer);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        if let Some(s) = step_up {
+            r = r.header("X-Step-Up-Token", s);
+        }
+        async move {
+            let response = r.send().await.unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let id = unique("r");
+    let path = format!("/rooms/class/{id}");
+    let (status, body) = call(reqwest::Method::GET, &path, None, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("room_not_found"))
+    );
+    let sms = json!({"channel": "sms"});
+    assert_eq!(
+        call(reqwest::Method::POST, "/verify/start", Some(sms), None)
+            .await
+            .0,
+        202
+    );
+    let check = json!({"channel": "sms", "code": "123456"});
+    let (_, approved) = call(reqwest::Method::POST, "/verify/check", Some(check), None).await;
+    let proof = approved["step_up_token"].as_str().unwrap().to_string();
+    let join = json!({"room": {"type": "class", "id": id}});
+    let (status, body) = call(
+        reqwest::Method::POST,
+        "/video/token",
+        Some(join),
+        Some(&proof),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(reqwest::Method::GET, &path, None, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["status"].as_str(), body["participant_count"].as_u64()),
+        (Some("in-progress"), Some(0))
+    );
+    let room = body["sid"].as_str().unwrap().to_string();
+    let url = format!("{base}/twilio/room-status");
+    let name = format!("acme:class:{id}");
+    let params: Vec<(String, String)> = [
+        ("RoomSid", room.as_str()),
+        ("RoomName", name.as_str()),
+        ("StatusCallbackEvent", "participant-connected"),
+        ("SequenceNumber", "1"),
+        ("Timestamp", "2026-11-26T01:00:00.000Z"),
+        ("ParticipantSid", &sid("PA")),
+        ("ParticipantIdentity", "acme:alice"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let signature = shared::twilio::signature::compute("local-dev-auth-token", &url, &params);
+    let sent = http
+        .post(&url)
+        .header("X-Twilio-Signature", signature)
+        .form(&params)
+        .send()
+        .await;
+    assert_eq!(sent.unwrap().status(), 200);
+    let (_, body) = call(reqwest::Method::GET, &path, None, None).await;
+    assert_eq!(body["participant_count"], 1, "{body}");
+}
