@@ -21,6 +21,7 @@ mod store_errors;
 mod template;
 mod template_calls;
 mod template_iam;
+mod template_ops;
 mod token;
 mod verify;
 mod webhook;

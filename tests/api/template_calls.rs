@@ -19,7 +19,8 @@ use shared::clock::now_unix;
 use shared::dynamo::DynamoTable;
 use shared::store::Store;
 
-use crate::events::{ROOM, backends_on, handler, load, manifest, recorded_room, twilio};
+use crate::events::world::{ROOM, backends_on, handler, recorded_room, twilio};
+use crate::events::{load, manifest};
 
 /// One request: the operation, and the partition key it names, or the index it queries.
 type Call = (String, String);
