@@ -200,3 +200,34 @@ fn the_readme_lists_every_metric_of_the_catalog() {
     let catalog: BTreeSet<&str> = shared::metrics::CATALOG.iter().map(|m| m.name).collect();
     assert_eq!(listed, catalog);
 }
+
+#[test]
+fn every_function_logs_to_its_own_group_kept_for_the_retention_parameter() {
+    let t = template();
+    let resources = &t["Resources"];
+    let mut groups = BTreeSet::new();
+    for (id, f) in functions(&t) {
+        let group = f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id} names its log group"))
+            .to_string();
+        let g = &resources[&group];
+        assert_eq!(g["Type"], "AWS::Logs::LogGroup", "{id}");
+        assert_eq!(
+            g["Properties"]["RetentionInDays"],
+            json!({"Ref": "LogRetentionDays"}),
+            "{id}"
+        );
+        assert!(groups.insert(group), "{id} shares a log group");
+    }
+    let access_log = &resources["HttpApi"]["Properties"]["AccessLogSettings"];
+    assert_eq!(
+        access_log["DestinationArn"],
+        json!({"Fn::GetAtt": "ApiAccessLogGroup.Arn"})
+    );
+    let format = access_log["Format"].as_str().unwrap();
+    assert!(
+        !format.contains("header") && !format.contains("body") && !format.contains("query"),
+        "the access log holds no headers, bodies or query strings: {format}"
+    );
+}
