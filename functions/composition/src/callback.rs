@@ -135,6 +135,12 @@ impl State {
             );
             shared::metrics::count(FAILED_METRIC, &[("Event", "composition-failed")]);
         }
+        if applied && event.status == CompositionStatus::Completed {
+            shared::metrics::count(
+                shared::metrics::COMPOSITION_AVAILABLE,
+                &[("Source", "callback")],
+            );
+        }
         match self.notifier.notify(&record, now, deadline).await {
             Ok(Notified::Deferred) | Ok(Notified::InProgress) => {
                 tracing::info!(composition_sid = %event.composition_sid, "recording-ready SMS left to the reconciler");

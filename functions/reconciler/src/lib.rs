@@ -150,12 +150,16 @@ fn remaining(deadline: Deadline) -> Duration {
         .unwrap_or_default()
 }
 
-/// The Lambda handler: a scheduled event (its content is not used) → one run now. A run that
-/// could not read its work fails the invocation, so Lambda retries it.
+/// The Lambda handler: a scheduled event (its content is not used; anything but a JSON object
+/// is refused, as no schedule sends one) → one run now. A run that could not read its work
+/// fails the invocation, so Lambda retries it.
 pub async fn handle(
     state: &State,
     event: lambda_runtime::LambdaEvent<Value>,
 ) -> Result<Report, lambda_runtime::Error> {
+    if !(event.payload.is_object() || event.payload.is_null()) {
+        return Err("the reconciler's event must be a JSON object (a schedule's event)".into());
+    }
     let deadline = Deadline::of_context(&event.context);
     Ok(state.run(shared::clock::now_unix(), deadline).await?)
 }

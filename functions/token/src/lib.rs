@@ -122,6 +122,7 @@ impl State {
             expires_at = token.expires_at,
             "access token minted"
         );
+        shared::metrics::count(shared::metrics::TOKENS_MINTED, &[]);
         Ok(json(
             StatusCode::OK,
             &json!({

@@ -93,6 +93,10 @@ impl State {
             .await
             .map_err(|e| verify_failure(&e))?;
         log_verification(&caller, channel, &to, &verification, "verification sent");
+        shared::metrics::count(
+            shared::metrics::VERIFICATIONS_STARTED,
+            &[("Channel", channel.as_str())],
+        );
         Ok(json(
             StatusCode::ACCEPTED,
             &json!({
@@ -128,6 +132,10 @@ impl State {
             .map_err(|e| verify_failure(&e))?;
         log_verification(&caller, channel, &to, &verification, "verification checked");
         check_outcome(&verification)?;
+        shared::metrics::count(
+            shared::metrics::VERIFICATIONS_APPROVED,
+            &[("Channel", channel.as_str())],
+        );
         let proof = StepUpKey::derive(&creds).issue(&caller, now_unix(), self.step_up_ttl_seconds);
         Ok(json(
             StatusCode::OK,
@@ -167,6 +175,15 @@ impl State {
             {
                 Hit::Counted { .. } => {}
                 Hit::Limited { reset_at } => {
+                    let limit = if key.starts_with("verify:user:") {
+                        "user"
+                    } else {
+                        "destination"
+                    };
+                    shared::metrics::count(
+                        shared::metrics::VERIFICATIONS_REFUSED,
+                        &[("Limit", limit)],
+                    );
                     tracing::warn!(
                         tenant = %caller.tenant,
                         sub = %caller.sub,

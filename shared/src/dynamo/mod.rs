@@ -15,6 +15,8 @@ mod due;
 mod expression;
 mod idempotency;
 mod keys;
+#[cfg(test)]
+mod leading_keys;
 mod owners;
 mod ratelimit;
 mod rooms;
