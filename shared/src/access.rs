@@ -154,11 +154,11 @@ pub const FUNCTIONS: &[Access] = &[
         due_index: false,
         secrets: &[API_KEY, AUTH_TOKEN],
     },
-    // Admin routes: the room's record and owner (GetItem; owner: PutItem), the audit log
-    // (PutItem, also in transactions; Query to list).
+    // Admin routes: the room's record and owner (GetItem; owner: PutItem), the name item of a
+    // room it opens (UpdateItem), the audit log (PutItem, also in transactions; Query to list).
     Access {
         function: "rooms",
-        items: &[("audit#*", &[Put, Query]), ("room#*", &[Get, Put])],
+        items: &[("audit#*", &[Put, Query]), ("room#*", &[Get, Put, Update])],
         due_index: false,
         secrets: &[API_KEY],
     },

@@ -10,10 +10,6 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-/// Functions the template declares ahead of their crate, which another branch adds. Empty once
-/// it is merged; the test below fails if one listed here is in the workspace already.
-pub const ARRIVING: &[&str] = &["presence"];
-
 /// The repository's root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -152,18 +148,8 @@ fn every_function_crate_is_a_function_of_the_template_and_the_reverse() {
     assert!(in_workspace.len() >= 8, "{in_workspace:?}");
     let missing: Vec<_> = in_workspace.difference(&in_template).collect();
     assert!(missing.is_empty(), "crates without a function: {missing:?}");
-    for f in in_template.difference(&in_workspace) {
-        assert!(
-            ARRIVING.contains(&f.as_str()),
-            "{f}: a function without a crate"
-        );
-    }
-    for f in ARRIVING {
-        assert!(
-            !in_workspace.contains(*f),
-            "{f} has landed: take it off ARRIVING"
-        );
-    }
+    let orphans: Vec<_> = in_template.difference(&in_workspace).collect();
+    assert!(orphans.is_empty(), "functions without a crate: {orphans:?}");
     for (id, f) in functions(&t) {
         let b = binary(&f);
         let expected: String = b

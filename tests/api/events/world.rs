@@ -143,7 +143,13 @@ pub(crate) fn backends_on(store: Arc<dyn Store>) -> Backends {
         Duration::from_secs(300),
         test_secret_env,
     ));
-    Backends { store, secrets }
+    let twilio = shared::twilio::TwilioClient::new(shared::twilio::ATTEMPT_TIMEOUT)
+        .expect("the Twilio client");
+    Backends {
+        store,
+        secrets,
+        twilio,
+    }
 }
 
 /// `function`'s HTTP handler on `backends` and `twilio`; `None` for a scheduled function.
@@ -155,7 +161,8 @@ pub(crate) fn handler(
     let config = config_with_twilio(&twilio.uri(), &[]);
     let h: Arc<dyn Handler> = match function {
         "health" => Arc::new(health::Health),
-        "token" => Arc::new(token::State::new(&config, backends)),
+        "token" => Arc::new(token::State::new(&config, backends).unwrap()),
+        "presence" => Arc::new(presence::State::new(&config, backends)),
         "verify" => Arc::new(verify::State::new(&config, backends).unwrap()),
         "webhook" => Arc::new(webhook::State::new(&config, backends)),
         "composition" => Arc::new(composition::State::new(&config, backends).unwrap()),
