@@ -13,6 +13,7 @@ mod local_api;
 mod ratelimit_store;
 mod reconciler;
 mod recordings;
+mod reliability;
 mod rooms;
 mod secrets;
 mod signature;

@@ -3,9 +3,10 @@
 //! the room's composition record unless it holds a newer one, and the recording-ready SMS sent
 //! once the composition is available.
 //!
-//! A duplicate is answered 200, also while the first delivery is in flight. Only a store that
-//! cannot record the event at all makes the answer a 5xx (an outage, for the 5xx alarm); an SMS
-//! that cannot be sent now is not such a failure: it stays owed, for the reconciler.
+//! A duplicate is answered 200, also while the first delivery is in flight, and so is a callback
+//! whose store failed (`unfinished`, logged at ERROR, its claim released): Twilio never
+//! redelivers a 5xx. An SMS that cannot be sent now stays owed, for the reconciler.
+//! `composition-hook-failed` is reported once per delivery, under the same claims.
 
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -16,7 +17,7 @@ use shared::error::ApiError;
 use shared::idempotency::{IdempotencyError, Outcome, RunError};
 use shared::recordings::notify::Notified;
 use shared::store::compositions::{CompositionStatus, Schedule};
-use shared::webhook::{accepted, verify};
+use shared::webhook::{Callback, accepted, unfinished, verify};
 
 use crate::State;
 use crate::event::{CompositionCallback, Parsed};
@@ -40,16 +41,7 @@ impl State {
         let callback = verify(req, self.public_base.as_ref(), self.secrets.as_ref()).await?;
         let parsed = match CompositionCallback::parse(&callback)? {
             Parsed::Event(parsed) => parsed,
-            Parsed::HookFailed => {
-                tracing::error!(
-                    room_sid = callback.param("RoomSid").unwrap_or(""),
-                    hook_sid = callback.param("CompositionHookSid").unwrap_or(""),
-                    error = callback.param("ErrorMessage").unwrap_or(""),
-                    "composition hook failed"
-                );
-                shared::metrics::count(FAILED_METRIC, &[("Event", "composition-hook-failed")]);
-                return Ok(accepted("recorded"));
-            }
+            Parsed::HookFailed => return self.hook_failed(&callback, deadline).await,
             Parsed::Ignored => {
                 tracing::info!(
                     event = callback.param("StatusCallbackEvent").unwrap_or(""),
@@ -73,23 +65,37 @@ impl State {
                 self.process(&parsed, deadline)
             })
             .await;
-        let event = &parsed.event;
-        match outcome {
-            Ok(Outcome::Executed(p)) => Ok(accepted(if p.applied { "processed" } else { "stale" })),
-            Ok(Outcome::Replayed(_)) => Ok(accepted("duplicate")),
-            Err(RunError::Idempotency(IdempotencyError::InProgress)) => {
-                tracing::info!(composition_sid = %event.composition_sid, event = %parsed.name, "duplicate composition callback while the first is in flight");
-                Ok(accepted("in_progress"))
-            }
-            Err(RunError::Action(error)) => Err(error),
-            Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency_conflict",
-                "this idempotency token was used for another event",
-            )),
-            Err(RunError::Idempotency(IdempotencyError::Store(e))) => Err(e.into()),
-            Err(RunError::Idempotency(other)) => Err(ApiError::internal(other)),
-        }
+        answer(outcome, &parsed.name, &parsed.event.composition_sid)
+    }
+
+    /// `composition-hook-failed`: we create compositions ourselves, so it is only reported (an
+    /// error line and the metric), once however often Twilio delivers it.
+    async fn hook_failed(
+        &self,
+        callback: &Callback,
+        deadline: Deadline,
+    ) -> Result<Response<Body>, ApiError> {
+        let hook = callback.param("CompositionHookSid").unwrap_or("");
+        let at = callback.param("Timestamp").unwrap_or("");
+        let key = format!(
+            "composition-status:{}",
+            callback.idempotency_key(|| format!("hook-failed:{hook}:{at}"))
+        );
+        let report = || async {
+            tracing::error!(
+                room_sid = callback.param("RoomSid").unwrap_or(""),
+                hook_sid = hook,
+                error = callback.param("ErrorMessage").unwrap_or(""),
+                "composition hook failed"
+            );
+            shared::metrics::count(FAILED_METRIC, &[("Event", "composition-hook-failed")]);
+            Ok(Processed { applied: true })
+        };
+        let outcome = self
+            .callbacks
+            .run_once(&key, &(hook, at), deadline.lock_until(), report)
+            .await;
+        answer(outcome, "composition-hook-failed", hook)
     }
 
     async fn process(
@@ -135,5 +141,34 @@ impl State {
             }
         }
         Ok(Processed { applied })
+    }
+}
+
+/// The answer to a callback run once: 200 whatever happened once its signature checked (Twilio
+/// never redelivers a 5xx), but for a token reused for another event.
+fn answer(
+    outcome: Result<Outcome<Processed>, RunError<ApiError>>,
+    event: &str,
+    sid: &str,
+) -> Result<Response<Body>, ApiError> {
+    match outcome {
+        Ok(Outcome::Executed(p)) => Ok(accepted(if p.applied { "processed" } else { "stale" })),
+        Ok(Outcome::Replayed(_)) => Ok(accepted("duplicate")),
+        Err(RunError::Idempotency(IdempotencyError::InProgress)) => {
+            tracing::info!(
+                sid,
+                event,
+                "duplicate composition callback while the first is in flight"
+            );
+            Ok(accepted("in_progress"))
+        }
+        Err(RunError::Action(error)) => Ok(unfinished(&error)),
+        Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_conflict",
+            "this idempotency token was used for another event",
+        )),
+        Err(RunError::Idempotency(IdempotencyError::Store(e))) => Ok(unfinished(&e)),
+        Err(RunError::Idempotency(other)) => Err(ApiError::internal(other)),
     }
 }

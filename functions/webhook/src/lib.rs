@@ -12,7 +12,7 @@
 //! 4. Once a room has both ended and recorded tracks, in whichever order those callbacks come,
 //!    its composition is created, exactly once per room (`shared::recordings::compose`). When
 //!    Twilio fails, the callback is still answered 200: the room stays owed and the reconciler
-//!    finishes it.
+//!    finishes it. A store failure is answered 200 too (`unfinished`), its claim released.
 
 mod event;
 
@@ -34,7 +34,7 @@ use shared::secrets::Secrets;
 use shared::store::rooms::{RoomChange, RoomRecords};
 use shared::twilio::compositions::Compositions;
 use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
-use shared::webhook::{Callback, accepted, verify};
+use shared::webhook::{Callback, accepted, unfinished, verify};
 use url::Url;
 
 pub use event::RoomEvent;
@@ -132,14 +132,15 @@ impl State {
             Ok(Outcome::Replayed(_)) => duplicate("duplicate"),
             // The first delivery is being processed: what it does not finish, the reconciler does.
             Err(RunError::Idempotency(IdempotencyError::InProgress)) => duplicate("in_progress"),
-            Err(RunError::Action(error)) => Err(error),
+            // Twilio never redelivers a 5xx: the work left owed is the reconciler's.
+            Err(RunError::Action(error)) => Ok(unfinished(&error)),
             Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => {
                 Err(ApiError::conflict(
                     "idempotency_conflict",
                     "this idempotency token was used for another event",
                 ))
             }
-            Err(RunError::Idempotency(IdempotencyError::Store(e))) => Err(e.into()),
+            Err(RunError::Idempotency(IdempotencyError::Store(e))) => Ok(unfinished(&e)),
             Err(RunError::Idempotency(other)) => Err(ApiError::internal(other)),
         }
     }

@@ -182,3 +182,12 @@ pub async fn verify(
 pub fn accepted(status: &str) -> lambda_http::Response<lambda_http::Body> {
     crate::http::json(StatusCode::OK, &serde_json::json!({ "status": status }))
 }
+
+/// The answer to a signed callback whose work failed part way (its store failed): still a 200,
+/// `{"status":"unfinished"}`, since Twilio never redelivers a callback answered 5xx (API.md),
+/// and logged at ERROR. Its claim was released, so a redelivery would process it; what it had
+/// recorded as owed, the reconciler finishes.
+pub fn unfinished(error: &dyn std::fmt::Display) -> lambda_http::Response<lambda_http::Body> {
+    tracing::error!(%error, "twilio callback not finished; answered 200, as Twilio never redelivers a 5xx");
+    accepted("unfinished")
+}

@@ -1,0 +1,306 @@
+//! Bad input on every route of API.md: malformed JSON and forms, wrong or missing content
+//! types, bodies over the 6 MB limit, `isBase64Encoded` with invalid base64, hostile ids (unicode,
+//! control characters, injection attempts) wherever a route takes one, wrong methods and
+//! routes, missing claims. Each is a 4xx in the one error shape, never a panic or a 5xx, and
+//! leaves no trace: no DynamoDB write (every store call passes a recording proxy) and no Twilio
+//! call (a wiremock Twilio with no routes). The table (`table.rs`) has a line per route, checked
+//! against `routes.md`, API.md's route table.
+
+mod cases;
+mod table;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use base64::Engine;
+use integration_tests::faults::{FaultProxy, dynamo_client, moto};
+use integration_tests::webhook::{body, invoke};
+use integration_tests::{backends, config_with_twilio, table_name, without_claims};
+use serde_json::{Value, json};
+use shared::dynamo::DynamoTable;
+use shared::http::{BODY_LIMIT, Handler};
+use wiremock::MockServer;
+
+use crate::reliability::events::{with_path, with_query};
+use table::{Function, Id, Input, Line, TABLE};
+
+/// Every function of the table over a recording DynamoDB proxy and a Twilio with no routes.
+struct Harness {
+    store: FaultProxy,
+    twilio: MockServer,
+    functions: Vec<(Function, Box<dyn Handler>)>,
+}
+
+impl Harness {
+    async fn new() -> Self {
+        let store = FaultProxy::start(&moto()).await;
+        let mut backends = backends().await;
+        backends.store = Arc::new(DynamoTable::new(dynamo_client(&store).await, table_name()));
+        let twilio = MockServer::start().await;
+        let config = config_with_twilio(&twilio.uri(), &[]);
+        let functions: Vec<(Function, Box<dyn Handler>)> = vec![
+            (Function::Health, Box::new(health::Health)),
+            (
+                Function::Verify,
+                Box::new(verify::State::new(&config, &backends).unwrap()),
+            ),
+            (
+                Function::Token,
+                Box::new(token::State::new(&config, &backends)),
+            ),
+            (
+                Function::Webhook,
+                Box::new(webhook::State::new(&config, &backends)),
+            ),
+            (
+                Function::Composition,
+                Box::new(composition::State::new(&config, &backends).unwrap()),
+            ),
+            (
+                Function::Rooms,
+                Box::new(rooms::State::new(&config, &backends).unwrap()),
+            ),
+        ];
+        Self {
+            store,
+            twilio,
+            functions,
+        }
+    }
+
+    /// Invokes the line's function with `event`; asserts a 4xx in the one error shape, with
+    /// `status` when given. `None` for a route whose function is not on this branch.
+    async fn refused(&self, line: &Line, case: &str, event: Value, status: Option<u64>) {
+        let Some((_, handler)) = self.functions.iter().find(|(f, _)| *f == line.function) else {
+            return;
+        };
+        let what = format!("{} {}: {case}", line.method, line.path);
+        let response = invoke(handler.as_ref(), event, None).await;
+        let got = response["statusCode"].as_u64().unwrap_or(0);
+        let shown = |v: &Value| v.to_string().chars().take(400).collect::<String>();
+        assert!((400..500).contains(&got), "{what}: {}", shown(&response));
+        if let Some(status) = status {
+            assert_eq!(got, status, "{what}: {}", shown(&response));
+        }
+        assert_eq!(
+            response["headers"]["content-type"], "application/json",
+            "{what}"
+        );
+        let error = &body(&response)["error"];
+        let code = error["code"].as_str().unwrap_or("");
+        let snake = !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        assert!(
+            snake && error["message"].is_string(),
+            "{what}: {}",
+            shown(&response)
+        );
+    }
+
+    /// Asserts that no case wrote to DynamoDB or called Twilio.
+    async fn left_no_trace(&self) {
+        let writes: Vec<_> = self
+            .store
+            .seen()
+            .into_iter()
+            .filter(|s| s.is_dynamo_write())
+            .collect();
+        assert!(writes.is_empty(), "bad input wrote to DynamoDB: {writes:?}");
+        let calls = self.twilio.received_requests().await.unwrap_or_default();
+        assert!(calls.is_empty(), "bad input called Twilio: {calls:?}");
+    }
+}
+
+/// `event` with `body` as the client sent it, labelled `content_type`.
+fn with_raw_body(mut event: Value, body: &str, content_type: Option<&str>) -> Value {
+    event["body"] = json!(body);
+    event["isBase64Encoded"] = json!(false);
+    let headers = event["headers"].as_object_mut().expect("headers");
+    headers.remove("content-type");
+    if let Some(ct) = content_type {
+        headers.insert("content-type".into(), json!(ct));
+    }
+    event
+}
+
+/// `event` with its JSON body's `pointer` set to `value`.
+fn with_field(mut event: Value, pointer: &str, value: &str) -> Value {
+    let mut body: Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
+    *body
+        .pointer_mut(pointer)
+        .expect("the field is in the valid body") = json!(value);
+    event["body"] = json!(body.to_string());
+    event
+}
+
+/// `event` answered on route `method path`.
+fn routed(mut event: Value, method: &str, path: &str) -> Value {
+    event["routeKey"] = json!(format!("{method} {path}"));
+    event["requestContext"]["routeKey"] = event["routeKey"].clone();
+    event["requestContext"]["http"]["method"] = json!(method);
+    event
+}
+
+#[test]
+fn the_table_has_one_line_for_each_route_of_api_md() {
+    let contract: BTreeSet<(String, String)> = table::contract().into_iter().collect();
+    let lines: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|l| (l.method.to_string(), l.path.to_string()))
+        .collect();
+    assert_eq!(contract.len(), 12, "routes.md lists API.md's routes");
+    assert_eq!(lines.len(), TABLE.len(), "one line per route");
+    assert_eq!(lines, contract, "the table and API.md's routes differ");
+}
+
+#[test]
+fn only_the_presence_route_awaits_its_function_on_this_branch() {
+    let pending: Vec<(&str, &str)> = TABLE
+        .iter()
+        .filter(|l| matches!(l.function, Function::Pending(_)))
+        .map(|l| (l.method, l.path))
+        .collect();
+    assert_eq!(pending, [("GET", "/rooms/{type}/{id}")]);
+}
+
+#[tokio::test]
+async fn every_json_route_refuses_malformed_bodies_under_any_content_type() {
+    let h = Harness::new().await;
+    for line in TABLE.iter().filter(|l| l.input == Input::Json) {
+        for body in cases::bodies() {
+            for content_type in cases::CONTENT_TYPES {
+                let case = format!("body {:.40?} as {content_type:?}", body);
+                let event = with_raw_body((line.valid)(), &body, content_type);
+                h.refused(line, &case, event, Some(400)).await;
+            }
+        }
+        let mut event = (line.valid)();
+        event["body"] = json!(base64::engine::general_purpose::STANDARD.encode([0xff, 0xfe, 0]));
+        event["isBase64Encoded"] = json!(true);
+        h.refused(line, "a body that is not UTF-8", event, Some(400))
+            .await;
+    }
+    h.left_no_trace().await;
+}
+
+#[tokio::test]
+async fn every_callback_refuses_malformed_forms_and_missing_or_wrong_signatures() {
+    let h = Harness::new().await;
+    for line in TABLE.iter().filter(|l| l.input == Input::Form) {
+        for form in cases::FORMS {
+            for content_type in cases::CONTENT_TYPES {
+                let case = format!("form {form:?} as {content_type:?}");
+                let event = with_raw_body((line.valid)(), form, content_type);
+                h.refused(line, &case, event, None).await;
+            }
+        }
+        let mut unsigned = (line.valid)();
+        unsigned["headers"]
+            .as_object_mut()
+            .unwrap()
+            .remove("x-twilio-signature");
+        h.refused(line, "no signature", unsigned, Some(400)).await;
+        let mut forged = (line.valid)();
+        forged["headers"]["x-twilio-signature"] = json!("AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        h.refused(line, "a forged signature", forged, Some(403))
+            .await;
+        let event = table::signed(line.path, Some(("StatusCallbackEvent", "")));
+        h.refused(line, "no event named", event, Some(400)).await;
+    }
+    h.left_no_trace().await;
+}
+
+#[tokio::test]
+async fn every_route_refuses_hostile_ids_wherever_it_takes_one() {
+    let h = Harness::new().await;
+    for line in TABLE {
+        for &id in line.ids {
+            let mut values = cases::hostile();
+            if id.is_sid() {
+                values.extend(cases::NOT_SIDS.iter().map(|s| s.to_string()));
+            }
+            if matches!(id, Id::Query("limit")) {
+                values.extend(cases::LIMITS.iter().map(|s| s.to_string()));
+            }
+            for value in &values {
+                let event = match id {
+                    Id::Path(name) => {
+                        let valid = (line.valid)();
+                        let mut params: Vec<(String, String)> = valid["pathParameters"]
+                            .as_object()
+                            .unwrap()
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                            .collect();
+                        params
+                            .iter_mut()
+                            .filter(|(k, _)| k == name)
+                            .for_each(|p| p.1 = value.clone());
+                        let params: Vec<(&str, &str)> = params
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()))
+                            .collect();
+                        with_path(valid, &params)
+                    }
+                    Id::Field(pointer) => with_field((line.valid)(), pointer, value),
+                    Id::Query(name) => {
+                        let mut query = vec![("room_sid", table::RM), ("limit", "10")];
+                        query.retain(|(k, _)| *k != name);
+                        query.push((name, value.as_str()));
+                        with_query((line.valid)(), &query)
+                    }
+                    Id::Signed(field) => table::signed(line.path, Some((field, value))),
+                };
+                let case = format!("{id:?} = {:.40?}", value);
+                h.refused(line, &case, event, None).await;
+            }
+        }
+    }
+    h.left_no_trace().await;
+}
+
+#[tokio::test]
+async fn every_route_refuses_wrong_methods_unknown_routes_missing_claims_and_unreadable_bodies() {
+    let h = Harness::new().await;
+    for line in TABLE {
+        for method in cases::METHODS.iter().filter(|m| **m != line.method) {
+            let event = routed((line.valid)(), method, line.path);
+            h.refused(line, &format!("method {method}"), event, Some(404))
+                .await;
+        }
+        let unknown = routed((line.valid)(), line.method, &format!("{}/x", line.path));
+        h.refused(line, "an unknown route", unknown, Some(404))
+            .await;
+        if line.jwt {
+            let event = without_claims((line.valid)());
+            h.refused(line, "no claims", event, Some(401)).await;
+        }
+        let mut event = (line.valid)();
+        event["body"] = json!("not base64!!");
+        event["isBase64Encoded"] = json!(true);
+        h.refused(line, "invalid base64", event, Some(400)).await;
+    }
+    h.left_no_trace().await;
+}
+
+#[tokio::test]
+async fn every_route_refuses_a_body_over_the_6_mb_limit_before_its_handler_runs() {
+    let h = Harness::new().await;
+    let over = "a".repeat(BODY_LIMIT + 1);
+    let over_encoded = base64::engine::general_purpose::STANDARD.encode(over.as_bytes());
+    for line in TABLE {
+        let event = with_raw_body((line.valid)(), &over, Some("application/json"));
+        h.refused(line, "6 MB + 1 byte", event, Some(413)).await;
+        let mut event = (line.valid)();
+        event["body"] = json!(over_encoded);
+        event["isBase64Encoded"] = json!(true);
+        h.refused(line, "6 MB + 1 byte, base64", event, Some(413))
+            .await;
+        if line.input != Input::Nothing {
+            let at_limit = "a".repeat(BODY_LIMIT);
+            let event = with_raw_body((line.valid)(), &at_limit, Some("application/json"));
+            h.refused(line, "exactly 6 MB, not the route's body", event, Some(400))
+                .await;
+        }
+    }
+    h.left_no_trace().await;
+}
