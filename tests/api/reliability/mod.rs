@@ -80,3 +80,40 @@ pub(crate) fn within(started: Instant, deadline: Duration, what: &str) {
         "{what}: answered after {took:?}, past its deadline of {deadline:?}"
     );
 }
+
+/// The test module file of `path` (`reliability::floods`) under `tests/api`, if there is one.
+fn module_file(path: &[&str]) -> Option<String> {
+    let base = format!("{}/api/{}", env!("CARGO_MANIFEST_DIR"), path.join("/"));
+    [format!("{base}.rs"), format!("{base}/mod.rs")]
+        .into_iter()
+        .find_map(|file| std::fs::read_to_string(file).ok())
+}
+
+#[test]
+fn every_test_the_guarantees_name_exists() {
+    let readme = include_str!("../../../README.md");
+    let section = readme
+        .split("\n## Guarantees\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the README has a Guarantees section");
+    let mut checked = 0;
+    for name in section.split('`').skip(1).step_by(2) {
+        let parts: Vec<&str> = name.split("::").collect();
+        let snake = |p: &&str| {
+            p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
+        if parts.len() < 2 || !parts.iter().all(snake) || module_file(&parts[..1]).is_none() {
+            continue;
+        }
+        let (test, module) = parts.split_last().unwrap();
+        let source = module_file(module).unwrap_or_else(|| panic!("no module for `{name}`"));
+        assert!(
+            source.contains(&format!("fn {test}(")),
+            "the README names `{name}`, which does not exist"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 25, "only {checked} tests named");
+}

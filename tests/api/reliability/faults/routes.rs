@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use shared::clock::now_unix;
 use shared::http::Handler;
 use shared::store::compositions::CompositionStatus;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, ResponseTemplate};
 
 use super::{ALL, BUDGET, Throttled, TwilioFault};
@@ -194,6 +194,37 @@ async fn the_admin_routes_answer_each_twilio_failure_as_documented_then_recover(
                 assert_eq!(twilio.reached("POST", "/v1/Rooms").await, 1, "{fault:?}");
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn an_admin_create_that_finds_its_room_in_progress_answers_each_fault_of_the_fetch_then_recovers()
+ {
+    for fault in ALL {
+        let twilio = Twilio::start().await;
+        let id = unique("r");
+        let room = room_json(&sid("RM"), &format!("acme:class:{id}"), "in-progress");
+        let exists = json!({"code": 53113, "message": "Room exists", "status": 400});
+        Mock::given(method("POST"))
+            .and(path("/v1/Rooms"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(exists))
+            .mount(&twilio.mock)
+            .await;
+        Mock::given(method("GET"))
+            .and(path_regex("^/v1/Rooms/acme"))
+            .respond_with(twilio_ok(200, room, "RQbyname"))
+            .mount(&twilio.mock)
+            .await;
+        let state = rooms::State::new(&twilio.config(&[]), &backends().await).unwrap();
+        let case = Case {
+            what: "create: the room in progress fetched by name",
+            on: Match::prefix("GET", "/v1/Rooms/acme"),
+            fault,
+            event: events::admin_create(admin("acme", &unique("admin")), &id),
+            want: fault.answer(),
+            healed: 200,
+        };
+        run(&twilio, &state, case).await;
     }
 }
 
