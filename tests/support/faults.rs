@@ -166,12 +166,27 @@ impl FaultProxy {
     }
 }
 
-/// A DynamoDB client through `proxy` on the SDK configuration of the tests, retrying as the
-/// SDK's standard mode does but with short pauses, so that a retried throttle costs
-/// milliseconds.
-pub async fn dynamo_client(proxy: &FaultProxy) -> aws_sdk_dynamodb::Client {
+/// Which time limits a client through the proxy has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limits {
+    /// The functions' own (`shared::aws::sdk_config`): for the tests of those limits.
+    Deployed,
+    /// Those of the other tests' clients, relaxed for moto (`crate::sdk`).
+    Moto,
+}
+
+async fn sdk_config(limits: Limits) -> &'static aws_config::SdkConfig {
+    match limits {
+        Limits::Deployed => crate::deployed_sdk().await,
+        Limits::Moto => crate::sdk().await,
+    }
+}
+
+/// A DynamoDB client through `proxy`, retrying as the SDK's standard mode does but with short
+/// pauses, so that a retried throttle costs milliseconds.
+pub async fn dynamo_client(proxy: &FaultProxy, limits: Limits) -> aws_sdk_dynamodb::Client {
     use aws_sdk_dynamodb::config::retry::RetryConfig;
-    let config = aws_sdk_dynamodb::config::Builder::from(crate::sdk().await)
+    let config = aws_sdk_dynamodb::config::Builder::from(sdk_config(limits).await)
         .endpoint_url(proxy.uri())
         .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(20)))
         .build();
@@ -179,9 +194,9 @@ pub async fn dynamo_client(proxy: &FaultProxy) -> aws_sdk_dynamodb::Client {
 }
 
 /// A Secrets Manager client through `proxy`, retrying as [`dynamo_client`] does.
-pub async fn secrets_client(proxy: &FaultProxy) -> aws_sdk_secretsmanager::Client {
+pub async fn secrets_client(proxy: &FaultProxy, limits: Limits) -> aws_sdk_secretsmanager::Client {
     use aws_sdk_secretsmanager::config::retry::RetryConfig;
-    let config = aws_sdk_secretsmanager::config::Builder::from(crate::sdk().await)
+    let config = aws_sdk_secretsmanager::config::Builder::from(sdk_config(limits).await)
         .endpoint_url(proxy.uri())
         .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(20)))
         .build();

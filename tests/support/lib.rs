@@ -37,8 +37,30 @@ pub const MESSAGING_SERVICE_SID: &str = "MG0123456789abcdef0123456789abcdef";
 /// The public base URL tests configure.
 pub const PUBLIC_BASE_URL: &str = "https://video.example.com";
 
-/// The SDK configuration for the moto server started by `scripts/test`.
+/// The SDK configuration for the moto server started by `scripts/test`: the functions' own
+/// (`shared::aws::sdk_config`) but for its time limits, made for DynamoDB's milliseconds. moto
+/// serves one request at a time, so a flood of concurrent callbacks queues requests for seconds
+/// there; the tests of those limits use [`deployed_sdk`].
 pub async fn sdk() -> &'static SdkConfig {
+    static SDK: OnceCell<SdkConfig> = OnceCell::const_new();
+    SDK.get_or_init(|| async {
+        let moto = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(Duration::from_secs(30))
+            .operation_timeout(Duration::from_secs(60))
+            .build();
+        deployed_sdk()
+            .await
+            .clone()
+            .into_builder()
+            .timeout_config(moto)
+            .build()
+    })
+    .await
+}
+
+/// The SDK configuration exactly as the functions load it, for moto's server.
+pub async fn deployed_sdk() -> &'static SdkConfig {
     static SDK: OnceCell<SdkConfig> = OnceCell::const_new();
     SDK.get_or_init(|| async {
         assert!(

@@ -20,7 +20,7 @@ use shared::http::Handler;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::reliability::events;
+use crate::reliability::{MOTO, events};
 
 /// Copies of each callback delivered at once.
 const COPIES: usize = 100;
@@ -46,6 +46,7 @@ async fn flood(handler: &dyn Handler, event: &Value, what: &str) -> usize {
 
 #[tokio::test]
 async fn a_hundred_copies_of_each_room_callback_at_once_are_processed_once() {
+    let _alone = MOTO.write().await;
     let twilio = MockServer::start().await;
     let page = json!({"compositions": [], "meta": {"next_page_url": null}});
     Mock::given(method("GET"))
@@ -101,6 +102,7 @@ async fn a_hundred_copies_of_each_room_callback_at_once_are_processed_once() {
 
 #[tokio::test]
 async fn a_hundred_copies_of_each_composition_callback_at_once_are_processed_once() {
+    let _alone = MOTO.write().await;
     let logs = LogCapture::default();
     let _capture = logs.install();
     let twilio = MockServer::start().await;
@@ -111,12 +113,13 @@ async fn a_hundred_copies_of_each_composition_callback_at_once_are_processed_onc
     let backends = backends().await;
     let config = config_with_twilio(&twilio.uri(), &[]);
     let callbacks = composition::State::new(&config, &backends).unwrap();
-    let hook = [
-        ("CompositionHookSid", "HK0123456789abcdef0123456789abcdef"),
-        ("ErrorMessage", "x"),
-    ];
     for tokens in [true, false] {
         let (room, cj, failing_room, failing) = (sid("RM"), sid("CJ"), sid("RM"), sid("CJ"));
+        let hook_sid = sid("HK");
+        let hook = [
+            ("CompositionHookSid", hook_sid.as_str()),
+            ("ErrorMessage", "x"),
+        ];
         own(
             &backends.store,
             &room,

@@ -20,12 +20,29 @@ mod logs;
 
 use std::time::{Duration, Instant};
 
-use integration_tests::config_with_twilio;
 use integration_tests::faults::FaultProxy;
 use integration_tests::webhook::{body, status};
+use integration_tests::{backends, config_with_twilio};
 use serde_json::Value;
+use shared::aws::Backends;
 use shared::config::Config;
+use shared::memory::MemoryStore;
 use wiremock::MockServer;
+
+/// Back ends with the embedded store (`shared::memory`) and the test credentials, for the tests
+/// whose failing dependency is Twilio or Secrets Manager: moto, which serves one request at a
+/// time, is slow while floods run beside them, and its latency must not eat their deadlines.
+/// The store's own failures are `faults::dynamo`'s, against moto.
+pub(crate) async fn embedded() -> Backends {
+    let mut backends = backends().await;
+    backends.store = std::sync::Arc::new(MemoryStore::new());
+    backends
+}
+
+/// Floods queue a hundred requests at once on moto: they take this exclusively, and the tests
+/// that hold their clients to the deployed time limits against moto take it shared, so that the
+/// two never meet.
+pub(crate) static MOTO: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// A wiremock Twilio behind a fault proxy: the functions call the proxy, which forwards to the
 /// mock what it does not fail.

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use integration_tests::faults::{FaultProxy, dynamo_client, moto};
+use integration_tests::faults::{FaultProxy, Limits, dynamo_client, moto};
 use integration_tests::webhook::{body, invoke};
 use integration_tests::{backends, config_with_twilio, table_name};
 use serde_json::{Value, json};
@@ -25,7 +25,10 @@ impl Harness {
     pub(super) async fn new() -> Self {
         let store = FaultProxy::start(&moto()).await;
         let mut backends = backends().await;
-        backends.store = Arc::new(DynamoTable::new(dynamo_client(&store).await, table_name()));
+        backends.store = Arc::new(DynamoTable::new(
+            dynamo_client(&store, Limits::Moto).await,
+            table_name(),
+        ));
         let twilio = MockServer::start().await;
         let config = config_with_twilio(&twilio.uri(), &[]);
         let functions: Vec<(Function, Box<dyn Handler>)> = vec![

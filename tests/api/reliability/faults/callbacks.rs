@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use integration_tests::faults::Match;
 use integration_tests::recordings::{
-    composition, composition_json, composition_params, composition_status, isolated_backends,
-    message_created, messages_path, own,
+    composition, composition_json, composition_params, composition_status, message_created,
+    messages_path, own,
 };
 use integration_tests::webhook::{body, invoke, room_params, room_status, status};
 use integration_tests::{sid, unique};
@@ -24,7 +24,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use super::{ALL, BUDGET};
-use crate::reliability::{Twilio, within};
+use crate::reliability::{Twilio, embedded, within};
 
 /// A reconciler run's deadline: long enough for a 503's retries, short enough that a held
 /// answer ends the entry's budget soon.
@@ -32,7 +32,8 @@ fn run_deadline() -> Deadline {
     Deadline::after(Duration::from_secs(6))
 }
 
-/// The three functions on a table of their own and the proxied Twilio.
+/// The three functions on a store of their own (the embedded one: see `embedded`) and the
+/// proxied Twilio.
 struct World {
     twilio: Twilio,
     backends: Backends,
@@ -44,7 +45,7 @@ struct World {
 impl World {
     async fn new() -> Self {
         let twilio = Twilio::start().await;
-        let backends = isolated_backends().await;
+        let backends = embedded().await;
         let config = twilio.config(&[]);
         Self {
             webhook: webhook::State::new(&config, &backends),

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use integration_tests::faults::{Fault, FaultProxy, Match, dynamo_client, moto};
+use integration_tests::faults::{Fault, FaultProxy, Limits, Match, dynamo_client, moto};
 use integration_tests::recordings::{composition_params, composition_status};
 use integration_tests::rooms::admin;
 use integration_tests::verify_token::{unique_phone, user, verification};
@@ -25,15 +25,20 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
 
 use super::BUDGET;
-use crate::reliability::{answer, events, header, within};
+use crate::reliability::{MOTO, answer, events, header, within};
 
-/// The test table through a fault proxy, and the test credentials.
-async fn proxied() -> (FaultProxy, Backends) {
+/// The test table through a fault proxy, its client with `limits`, and the test credentials.
+async fn proxied_with(limits: Limits) -> (FaultProxy, Backends) {
     let proxy = FaultProxy::start(&moto()).await;
-    let table = DynamoTable::new(dynamo_client(&proxy).await, table_name());
+    let table = DynamoTable::new(dynamo_client(&proxy, limits).await, table_name());
     let mut backends = backends().await;
     backends.store = Arc::new(table);
     (proxy, backends)
+}
+
+/// The same with the other tests' time limits.
+async fn proxied() -> (FaultProxy, Backends) {
+    proxied_with(Limits::Moto).await
 }
 
 /// A wiremock Twilio whose Verify sends and room creates succeed.
@@ -258,7 +263,8 @@ const FUNCTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10)
 
 #[tokio::test]
 async fn a_dynamodb_that_stops_answering_is_a_503_or_an_unfinished_callback_inside_the_deadline() {
-    let (proxy, backends) = proxied().await;
+    let _calm = MOTO.read().await;
+    let (proxy, backends) = proxied_with(Limits::Deployed).await;
     let twilio = twilio().await;
     let config = integration_tests::config_with_twilio(&twilio.uri(), &[]);
     let verify = verify::State::new(&config, &backends).unwrap();

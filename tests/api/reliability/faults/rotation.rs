@@ -31,11 +31,20 @@ async fn proxied(w: &mut World) -> FaultProxy {
     proxy
 }
 
-/// One invocation with a short deadline, so that a held answer ends it soon.
-async fn invoke(w: &World, event: Value) -> Result<Report, RotationError> {
+/// One invocation under a Twilio fault: a short deadline, so that a held answer ends it soon.
+async fn faulted(w: &World, event: Value) -> Result<Report, RotationError> {
+    invoke(w, event, Duration::from_secs(6)).await
+}
+
+/// One invocation with Twilio back: the deadline of the function in `template.yaml` (60 s).
+async fn healed(w: &World, event: Value) -> Result<Report, RotationError> {
+    invoke(w, event, Duration::from_secs(60)).await
+}
+
+async fn invoke(w: &World, event: Value, budget: Duration) -> Result<Report, RotationError> {
     let mut ctx = Context::default();
     ctx.request_id = uuid::Uuid::new_v4().to_string();
-    let deadline = SystemTime::now() + Duration::from_secs(6);
+    let deadline = SystemTime::now() + budget;
     ctx.deadline = deadline.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
     let answer = key_rotation::handle(&w.state().await, LambdaEvent::new(event, ctx)).await?;
     Ok(serde_json::from_value(answer).expect("a report"))
@@ -55,11 +64,11 @@ async fn a_rotation_under_each_twilio_fault_fails_whole_and_its_retry_rotates_on
             let proxy = proxied(&mut w).await;
             proxy.fail(on.clone(), fault.fault());
             let event = scheduled();
-            let failed = invoke(&w, event.clone()).await;
+            let failed = faulted(&w, event.clone()).await;
             assert!(failed.is_err(), "{what}: the invocation fails: {failed:?}");
             assert_eq!(w.current().await.key_sid(), w.first_key, "{what}");
             proxy.heal();
-            let retry = invoke(&w, event).await.unwrap();
+            let retry = healed(&w, event).await.unwrap();
             assert!(retry.rotated, "{what}: {retry:?}");
             let made = created(&w);
             let current = w.current().await.key_sid().to_string();
@@ -81,20 +90,20 @@ async fn a_revocation_under_each_twilio_fault_is_retried_by_the_next_sweep_and_d
         let mut w = World::new().await;
         let proxy = proxied(&mut w).await;
         let t0 = w.now();
-        assert!(invoke(&w, scheduled()).await.unwrap().rotated, "{what}");
+        assert!(healed(&w, scheduled()).await.unwrap().rotated, "{what}");
         w.set_time(t0 + LATEST);
         let on = Match::prefix(
             "DELETE",
             &format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Keys/"),
         );
         proxy.fail(on, fault.fault());
-        let _ = invoke(&w, sweep()).await;
+        let _ = faulted(&w, sweep()).await;
         assert!(w.fake.alive(&w.first_key), "{what}");
         proxy.heal();
         w.set_time(t0 + LATEST + 3600);
-        invoke(&w, sweep()).await.unwrap();
+        healed(&w, sweep()).await.unwrap();
         w.set_time(t0 + LATEST + 7200);
-        invoke(&w, sweep()).await.unwrap();
+        healed(&w, sweep()).await.unwrap();
         assert_eq!(revoked(&w), [w.first_key.clone()], "{what}");
         assert!(!w.fake.alive(&w.first_key), "{what}");
     }

@@ -11,7 +11,7 @@ use integration_tests::recordings::{composition, ended_room, own};
 use integration_tests::rooms::{admin, mount_room, participant_json, room_json, twilio_ok};
 use integration_tests::verify_token::{step_up, unique_phone, user, verification};
 use integration_tests::webhook::{invoke, status};
-use integration_tests::{VERIFY_SERVICE_SID, backends, sid, unique};
+use integration_tests::{LogCapture, VERIFY_SERVICE_SID, sid, unique};
 use serde_json::{Value, json};
 use shared::clock::now_unix;
 use shared::http::Handler;
@@ -20,7 +20,7 @@ use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, ResponseTemplate};
 
 use super::{ALL, BUDGET, Throttled, TwilioFault};
-use crate::reliability::{Twilio, answer, events, header, within};
+use crate::reliability::{Twilio, answer, embedded, events, header, within};
 
 /// One route's call under one fault.
 struct Case<'a> {
@@ -46,8 +46,18 @@ async fn run(twilio: &Twilio, handler: &dyn Handler, case: Case<'_>) {
         assert_eq!(header(&response, "retry-after"), Some(seconds), "{what}");
     }
     twilio.proxy.heal();
+    let logs = LogCapture::default();
+    let capture = logs.install();
     let response = invoke(handler, case.event, Some(BUDGET)).await;
-    assert_eq!(status(&response), case.healed, "{what}, healed: {response}");
+    drop(capture);
+    let seen = twilio.proxy.seen();
+    let shown = || format!("{response}\n{seen:?}\n{}", logs.text());
+    assert_eq!(
+        status(&response),
+        case.healed,
+        "{what}, healed: {}",
+        shown()
+    );
 }
 
 /// Verify's answer to `fault`: its throttle is a 429 of its own (README, Verify).
@@ -71,7 +81,7 @@ async fn verify_start_and_check_answer_each_twilio_failure_as_documented_then_re
                 .respond_with(verification(&phone, "sms", status))
                 .mount(&twilio.mock)
                 .await;
-            let state = verify::State::new(&twilio.config(&[]), &backends().await).unwrap();
+            let state = verify::State::new(&twilio.config(&[]), &embedded().await).unwrap();
             let claims = user("acme", &unique("u"), &phone, "a@example.com");
             let event = match healed {
                 202 => events::verify_start(claims),
@@ -125,7 +135,7 @@ async fn rooms_world(twilio: &Twilio, rm: &str, pa: &str) -> rooms::State {
             .mount(&twilio.mock)
             .await;
     }
-    rooms::State::new(&twilio.config(&[]), &backends().await).unwrap()
+    rooms::State::new(&twilio.config(&[]), &embedded().await).unwrap()
 }
 
 #[tokio::test]
@@ -215,7 +225,7 @@ async fn an_admin_create_that_finds_its_room_in_progress_answers_each_fault_of_t
             .respond_with(twilio_ok(200, room, "RQbyname"))
             .mount(&twilio.mock)
             .await;
-        let state = rooms::State::new(&twilio.config(&[]), &backends().await).unwrap();
+        let state = rooms::State::new(&twilio.config(&[]), &embedded().await).unwrap();
         let case = Case {
             what: "create: the room in progress fetched by name",
             on: Match::prefix("GET", "/v1/Rooms/acme"),
@@ -230,8 +240,9 @@ async fn an_admin_create_that_finds_its_room_in_progress_answers_each_fault_of_t
 
 #[tokio::test]
 async fn a_recording_link_answers_each_twilio_failure_as_documented_then_recovers() {
-    let store = backends().await.store;
     for fault in ALL {
+        let backends = embedded().await;
+        let store = backends.store.clone();
         let twilio = Twilio::start().await;
         let (rm, cj, id) = (sid("RM"), sid("CJ"), unique("r"));
         let name = format!("acme:class:{id}");
@@ -247,7 +258,7 @@ async fn a_recording_link_answers_each_twilio_failure_as_documented_then_recover
             .respond_with(ResponseTemplate::new(302).insert_header("Location", link))
             .mount(&twilio.mock)
             .await;
-        let state = composition::State::new(&twilio.config(&[]), &backends().await).unwrap();
+        let state = composition::State::new(&twilio.config(&[]), &backends).unwrap();
         let claims = json!({"sub": "alice", "tenant": "acme", "scope": "openid"});
         let proof = step_up("acme", "alice", now, 600);
         let event = events::recording(claims, &id, &proof);

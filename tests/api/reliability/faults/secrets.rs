@@ -6,20 +6,18 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use integration_tests::faults::{Fault, FaultProxy, Match, moto, secrets_client};
+use integration_tests::faults::{Fault, FaultProxy, Limits, Match, moto, secrets_client};
 use integration_tests::verify_token::step_up;
 use integration_tests::webhook::{body, invoke, room_params, room_status};
 use integration_tests::{
-    ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, AUTH_TOKEN, LogCapture, config, dynamo, sdk, sid,
-    unique,
+    ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, AUTH_TOKEN, LogCapture, config, sdk, sid, unique,
 };
 use serde_json::{Value, json};
-use shared::aws::Backends;
 use shared::clock::now_unix;
 use shared::secrets::SecretStore;
 
 use super::BUDGET;
-use crate::reliability::{answer, events, within};
+use crate::reliability::{MOTO, answer, embedded, events, within};
 
 /// The two secrets in moto, with the test credentials; their ids.
 async fn secrets_in_moto() -> (String, String) {
@@ -43,12 +41,10 @@ async fn secrets_in_moto() -> (String, String) {
 /// The token and room callback functions, reading both secrets through `proxy`, cached `ttl`.
 async fn functions(proxy: &FaultProxy, ttl: Duration) -> (token::State, webhook::State) {
     let (api_key, auth) = secrets_in_moto().await;
-    let client = secrets_client(proxy).await;
+    let client = secrets_client(proxy, Limits::Deployed).await;
     let secrets = SecretStore::new(Some(client), Some(api_key), Some(auth), ttl, |_| None);
-    let backends = Backends {
-        store: Arc::new(dynamo().await),
-        secrets: Arc::new(secrets),
-    };
+    let mut backends = embedded().await;
+    backends.secrets = Arc::new(secrets);
     let config = config(&[]);
     (
         token::State::new(&config, &backends),
@@ -111,6 +107,7 @@ async fn at_a_cold_start_with_secrets_manager_unreachable_each_route_answers_a_c
 #[tokio::test]
 async fn while_warm_with_secrets_manager_unreachable_the_cached_secrets_are_served_and_the_failure_logged()
  {
+    let _calm = MOTO.read().await;
     let logs = LogCapture::default();
     let _capture = logs.install();
     let proxy = FaultProxy::start(&moto()).await;
