@@ -24,8 +24,8 @@ use crate::routes::{Proof, Route};
 use crate::schedule::Schedule;
 use crate::{auth, event};
 
-/// Lambda's payload limit (API Gateway's is 10 MB).
-const BODY_LIMIT: usize = 6 * 1024 * 1024;
+/// Lambda's payload limit (API Gateway's is 10 MB), the one the functions' entry point enforces.
+const BODY_LIMIT: usize = shared::http::BODY_LIMIT;
 
 /// The served application.
 pub struct App {

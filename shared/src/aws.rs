@@ -17,14 +17,29 @@ use crate::secrets::{SecretKind, SecretStore, Secrets};
 use crate::store::Store;
 use crate::twilio::{ATTEMPT_TIMEOUT, ClientError, TwilioClient};
 
+/// How long one attempt of a DynamoDB or Secrets Manager call may take, and the whole call with
+/// the SDK's retries. Their answers take milliseconds; without these bounds (the SDK sets none
+/// but for connecting) a service that stops answering holds the invocation until Lambda kills it
+/// at its 10 s timeout, and the client gets API Gateway's bare 500 instead of our 503, a callback
+/// no answer within Twilio's 15 s.
+const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+const AWS_CALL_TIMEOUT: Duration = Duration::from_secs(4);
+
 /// Loads the SDK configuration (region, credentials, endpoints from the SDK's own variables)
-/// with an HTTPS client on rustls and ring; an error when it is not usable ([`check_sdk`]).
+/// with an HTTPS client on rustls and ring, and time limits on every call; an error when it is
+/// not usable ([`check_sdk`]).
 pub async fn sdk_config() -> Result<SdkConfig, ConfigError> {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https();
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(AWS_ATTEMPT_TIMEOUT)
+        .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
+        .operation_timeout(AWS_CALL_TIMEOUT)
+        .build();
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
+        .timeout_config(timeouts)
         .load()
         .await;
     check_sdk(&sdk)?;

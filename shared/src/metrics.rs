@@ -77,6 +77,12 @@ pub const CATALOG: &[Metric] = &[
         meaning: "a Twilio callback refused: signature missing or invalid, or no URL to check it against",
     },
     Metric {
+        name: crate::webhook::UNFINISHED_METRIC,
+        dimensions: &["Route"],
+        emitted_by: &["webhook", "composition"],
+        meaning: "a signed callback answered 200 unfinished: its store failed, the reconciler finishes the work",
+    },
+    Metric {
         name: COMPOSITION_CREATED,
         dimensions: &[],
         emitted_by: &["webhook", "reconciler"],

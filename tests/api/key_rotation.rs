@@ -4,9 +4,9 @@
 //! revocation, dry runs, and step-up proofs across rotations.
 
 mod crashes;
-mod fake_twilio;
+pub(crate) mod fake_twilio;
 mod proofs;
-mod world;
+pub(crate) mod world;
 
 use integration_tests::{event, sid};
 use key_rotation::{REVOCATION_MARGIN, Report, RotationError};

@@ -20,6 +20,7 @@ mod ratelimit_store;
 mod reconciler;
 mod recording_costs;
 mod recordings;
+mod reliability;
 mod rooms;
 mod secrets;
 mod security;

@@ -3,6 +3,7 @@
 //! events from `events/` turned into `lambda_http` requests.
 
 pub mod dynamo_count;
+pub mod faults;
 pub mod logs;
 pub mod python;
 pub mod recordings;
@@ -38,8 +39,30 @@ pub const MESSAGING_SERVICE_SID: &str = "MG0123456789abcdef0123456789abcdef";
 /// The public base URL tests configure.
 pub const PUBLIC_BASE_URL: &str = "https://video.example.com";
 
-/// The SDK configuration for the moto server started by `scripts/test`.
+/// The SDK configuration for the moto server started by `scripts/test`: the functions' own
+/// (`shared::aws::sdk_config`) but for its time limits, made for DynamoDB's milliseconds. moto
+/// serves one request at a time, so a flood of concurrent callbacks queues requests for seconds
+/// there; the tests of those limits use [`deployed_sdk`].
 pub async fn sdk() -> &'static SdkConfig {
+    static SDK: OnceCell<SdkConfig> = OnceCell::const_new();
+    SDK.get_or_init(|| async {
+        let moto = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(Duration::from_secs(30))
+            .operation_timeout(Duration::from_secs(60))
+            .build();
+        deployed_sdk()
+            .await
+            .clone()
+            .into_builder()
+            .timeout_config(moto)
+            .build()
+    })
+    .await
+}
+
+/// The SDK configuration exactly as the functions load it, for moto's server.
+pub async fn deployed_sdk() -> &'static SdkConfig {
     static SDK: OnceCell<SdkConfig> = OnceCell::const_new();
     SDK.get_or_init(|| async {
         assert!(
@@ -185,4 +208,50 @@ pub fn unique(prefix: &str) -> String {
 /// A fresh Twilio-shaped SID with `prefix`.
 pub fn sid(prefix: &str) -> String {
     format!("{prefix}{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Every log line written on the current thread while installed, in the functions' own JSON
+/// format. A `#[tokio::test]` runs the futures and tasks it spawns on its one thread, so this
+/// catches what the code under test logs and nothing of the tests running beside it.
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// Starts capturing on this thread, until the guard is dropped.
+    pub fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let writer = self.clone();
+        tracing::subscriber::set_default(shared::telemetry::subscriber(move || writer.clone()))
+    }
+
+    /// What was captured, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    /// The captured lines, each as JSON.
+    pub fn lines(&self) -> Vec<Value> {
+        self.text()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// How many lines have `message`.
+    pub fn count(&self, message: &str) -> usize {
+        self.lines()
+            .iter()
+            .filter(|l| l["message"] == message)
+            .count()
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -9,25 +9,21 @@
 //! never redelivers after a 5xx, so the claim is released and the reconciler finishes the work).
 //! An SMS that cannot be sent now stays owed, for the reconciler.
 
-use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::clock::now_unix;
 use shared::deadline::Deadline;
 use shared::error::ApiError;
-use shared::idempotency::{IdempotencyError, Outcome, RunError};
+use shared::idempotency::{Outcome, RunError};
 use shared::recordings::notify::Notified;
 use shared::store::compositions::{CompositionStatus, Schedule};
-use shared::webhook::{Callback, accepted, verify};
+use shared::webhook::{Callback, accepted, answer_once, verify};
 
 use crate::State;
 use crate::event::{CompositionCallback, HookFailure, Parsed};
 
 /// The metric counting failed compositions.
 pub const FAILED_METRIC: &str = "CompositionFailed";
-
-/// The metric counting signed callbacks answered `unfinished` (their work left to the reconciler).
-pub const UNFINISHED_METRIC: &str = "CallbackUnfinished";
 
 /// What processing a callback leaves (replayed to duplicates).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -155,37 +151,14 @@ impl State {
     }
 }
 
-/// The answer to a signed callback run once: 200 whatever happened, since Twilio never
-/// redelivers after a 5xx. A store failure leaves the claim released and the work owed (the
-/// composition's record is the reconciler's, its stuck check fetches what was lost), and is
-/// logged and counted so that it is not silent.
+/// The one answer to a callback run once ([`answer_once`]): `stale` when an older event met a
+/// newer state.
 fn answer(
     outcome: Result<Outcome<Processed>, RunError<ApiError>>,
     sid: &str,
     event: &str,
 ) -> Result<Response<Body>, ApiError> {
-    let unfinished = |error: &dyn std::fmt::Display| {
-        tracing::error!(sid, event, error = %error, "composition callback unfinished; left to the reconciler");
-        shared::metrics::count(UNFINISHED_METRIC, &[("Route", "composition-status")]);
-        Ok(accepted("unfinished"))
-    };
-    match outcome {
-        Ok(Outcome::Executed(p)) => Ok(accepted(if p.applied { "processed" } else { "stale" })),
-        Ok(Outcome::Replayed(_)) => Ok(accepted("duplicate")),
-        Err(RunError::Idempotency(IdempotencyError::InProgress)) => {
-            tracing::info!(
-                sid,
-                event,
-                "duplicate composition callback while the first is in flight"
-            );
-            Ok(accepted("in_progress"))
-        }
-        Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "idempotency_conflict",
-            "this idempotency token was used for another event",
-        )),
-        Err(RunError::Action(error)) => unfinished(&error),
-        Err(RunError::Idempotency(other)) => unfinished(&other),
-    }
+    answer_once(outcome, "composition-status", sid, event, |p: Processed| {
+        if p.applied { "processed" } else { "stale" }
+    })
 }

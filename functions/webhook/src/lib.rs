@@ -15,7 +15,7 @@
 //! 4. Once a room has both ended and recorded tracks, in whichever order those callbacks come,
 //!    its composition is created, exactly once per room (`shared::recordings::compose`). When
 //!    Twilio fails, the callback is still answered 200: the room stays owed and the reconciler
-//!    finishes it.
+//!    finishes it. A store failure is answered 200 too (`unfinished`), its claim released.
 
 mod event;
 
@@ -31,14 +31,14 @@ use shared::config::Config;
 use shared::deadline::Deadline;
 use shared::error::ApiError;
 use shared::http::{Handler, no_route, respond, route_key};
-use shared::idempotency::{Idempotency, IdempotencyError, Outcome, RunError};
+use shared::idempotency::Idempotency;
 use shared::recordings::compose::{Composed, Composer};
 use shared::secrets::Secrets;
 use shared::store::rooms::names::RoomNames;
 use shared::store::rooms::participants::RoomParticipants;
 use shared::store::rooms::{RoomChange, RoomRecords};
 use shared::twilio::compositions::Compositions;
-use shared::webhook::{Callback, accepted, verify};
+use shared::webhook::{Callback, accepted, answer_once, verify};
 use url::Url;
 
 pub use event::RoomEvent;
@@ -128,25 +128,13 @@ impl State {
                 self.process(callback, &event, deadline)
             })
             .await;
-        let duplicate = |status| {
-            tracing::info!(room_sid = %event.room_sid, event = %event.name, status, "duplicate room status callback");
-            Ok(accepted(status))
-        };
-        match outcome {
-            Ok(Outcome::Executed(_)) => Ok(accepted("processed")),
-            Ok(Outcome::Replayed(_)) => duplicate("duplicate"),
-            // The first delivery is being processed: what it does not finish, the reconciler does.
-            Err(RunError::Idempotency(IdempotencyError::InProgress)) => duplicate("in_progress"),
-            Err(RunError::Action(error)) => Err(error),
-            Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => {
-                Err(ApiError::conflict(
-                    "idempotency_conflict",
-                    "this idempotency token was used for another event",
-                ))
-            }
-            Err(RunError::Idempotency(IdempotencyError::Store(e))) => Err(e.into()),
-            Err(RunError::Idempotency(other)) => Err(ApiError::internal(other)),
-        }
+        answer_once(
+            outcome,
+            "room-status",
+            event.room_sid.as_str(),
+            &event.name,
+            |_| "processed",
+        )
     }
 
     /// Records what the room may owe, applies the event to the room's record, then composes
