@@ -19,7 +19,7 @@ use crate::template::{routes, template};
 
 pub(crate) mod world;
 
-use world::{backends, handler, recorded_room, twilio};
+use world::{backends, handler, open_room, recorded_room, twilio};
 
 pub(crate) fn manifest() -> serde_json::Map<String, Value> {
     let text = std::fs::read_to_string(events_dir().join("expected.json")).unwrap();
@@ -138,6 +138,9 @@ async fn every_http_event_is_answered_by_its_function_as_the_manifest_says() {
         let (twilio, backends) = (twilio().await, backends());
         if name.starts_with("recordings-get.") {
             recorded_room(&backends.store).await;
+        }
+        if name.starts_with("presence-get.") {
+            open_room(&backends.store).await;
         }
         let h = handler(function, &twilio, &backends).unwrap();
         let response = invoke(h.as_ref(), load(&name), None).await;

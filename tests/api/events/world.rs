@@ -19,6 +19,7 @@ use shared::memory::MemoryStore;
 use shared::secrets::SecretStore;
 use shared::store::Store;
 use shared::store::compositions::CompositionStatus;
+use shared::store::rooms::names::RoomEntry;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -171,6 +172,12 @@ pub(crate) fn handler(
         other => panic!("no handler for {other}: add it here"),
     };
     Some(h)
+}
+
+/// What a presence read needs: the event's room, in progress, known by its name.
+pub(crate) async fn open_room(store: &Arc<dyn Store>) {
+    let room = RoomEntry::opened(NAME, ROOM, None, false, false, now_unix());
+    store.name_opened(&room).await.unwrap();
 }
 
 /// What a recording link needs: an ended, recorded room of the event's user with its

@@ -131,8 +131,7 @@ pub(crate) const TABLE: &[Line] = &[
     Line { method: "GET", path: "/rooms/{type}/{id}", input: Nothing, jwt: true,
         function: Presence,
         valid: || {
-            let mut e = with_claims(event("recordings-get"), member("alice"));
-            e["routeKey"] = json!("GET /rooms/{type}/{id}");
+            let e = with_claims(event("presence-get"), member("alice"));
             events::with_path(e, &[("type", "class"), ("id", "9f3c2b1a")])
         },
         ids: &[Path("type"), Path("id")] },
