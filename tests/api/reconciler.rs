@@ -8,7 +8,7 @@ use std::time::Duration;
 use integration_tests::recordings::{
     composition, composition_json, composition_params, composition_state, composition_status,
     isolated_backends, message_created, messages, mount_no_compositions, own, reconciler_state,
-    webhook_state,
+    room_composition, webhook_state,
 };
 use integration_tests::rooms::twilio_error;
 use integration_tests::webhook::{body, invoke, room_params, room_status, status};
@@ -77,16 +77,7 @@ async fn compositions_failing_at_room_ended_are_created_once_by_the_reconciler()
         200,
         "Twilio's failure is not the callback's: {response}"
     );
-    assert!(
-        backends
-            .store
-            .room_record(&room)
-            .await
-            .unwrap()
-            .unwrap()
-            .composition_sid
-            .is_none()
-    );
+    assert!(room_composition(&backends.store, &room).await.is_none());
     let early = reconciler.run(now_unix(), budget()).await.unwrap();
     assert_eq!(early.examined, 0, "not due before RECONCILE_AFTER_SECONDS");
     drop((failing, list));
@@ -269,14 +260,7 @@ async fn a_callback_and_reconciler_runs_that_race_do_each_side_effect_once() {
     let composed: usize = reports.iter().map(|r| r.composed.len()).sum();
     assert!(composed <= 4, "{reports:?}");
     assert_eq!(
-        backends
-            .store
-            .room_record(&room)
-            .await
-            .unwrap()
-            .unwrap()
-            .composition_sid
-            .as_deref(),
+        room_composition(&backends.store, &room).await.as_deref(),
         Some(cj.as_str())
     );
 

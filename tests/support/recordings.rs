@@ -215,6 +215,12 @@ pub async fn ended_room(
     }
 }
 
+/// The composition SID the room's record holds, if any (the record must exist).
+pub async fn room_composition(store: &Arc<dyn Store>, room_sid: &str) -> Option<String> {
+    let record = store.room_record(room_sid).await.expect("room record read");
+    record.expect("a room record").composition_sid
+}
+
 /// A composition recorded for the room, created at `now`, then (if given) an event of `status`.
 pub async fn composition(
     store: &Arc<dyn Store>,
