@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use integration_tests::rooms::{
-    admin, audit_event, expect_once, form, member, mount_room, participant_json, received,
+    admin, answer, audit_event, expect_once, form, member, mount_room, participant_json, received,
     room_json, twilio_error, twilio_ok,
 };
 use integration_tests::{
@@ -78,6 +78,12 @@ impl App {
     async fn audit_all(&self, claims: Value) -> Vec<Value> {
         let response = self.call(listing_event(Some(claims), &[])).await;
         listed(&response)
+    }
+
+    /// Twilio's room `room_sid` of `tenant`, named `{tenant}:class:x`, in `status`.
+    async fn tenant_room(&self, tenant: &str, room_sid: &str, status: &str) {
+        let name = format!("{tenant}:class:x");
+        mount_room(&self.twilio, room_sid, &name, status).await;
     }
 
     async fn twilio_requests(&self) -> usize {
@@ -173,15 +179,17 @@ async fn max_participants_is_capped_by_configuration_and_must_be_a_positive_inte
     ])
     .await;
     let tenant = unique("t");
-    Mock::given(method("POST"))
-        .and(path("/v1/Rooms"))
-        .respond_with(twilio_ok(
+    answer(
+        &app.twilio,
+        "POST",
+        "/v1/Rooms",
+        twilio_ok(
             201,
             room_json(&sid("RM"), &format!("{tenant}:class:x"), "in-progress"),
             "RQ1",
-        ))
-        .mount(&app.twilio)
-        .await;
+        ),
+    )
+    .await;
     for bad in [json!(0), json!(-3), json!(2.5), json!("10"), json!(true)] {
         let response = app
             .call(create_event(
@@ -302,14 +310,14 @@ async fn ten_concurrent_creates_of_one_room_all_answer_with_the_same_room() {
         .await;
     // The others find the room a little later: after the creator recorded itself as owner, which
     // they must then leave alone.
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/Rooms/{tenant}%3Aclass%3A{id}")))
-        .respond_with(
-            twilio_ok(200, room_json(&room_sid, &name, "in-progress"), "RQfound")
-                .set_delay(std::time::Duration::from_millis(200)),
-        )
-        .mount(&app.twilio)
-        .await;
+    answer(
+        &app.twilio,
+        "GET",
+        &format!("/v1/Rooms/{tenant}%3Aclass%3A{id}"),
+        twilio_ok(200, room_json(&room_sid, &name, "in-progress"), "RQfound")
+            .set_delay(std::time::Duration::from_millis(200)),
+    )
+    .await;
 
     let tasks: Vec<_> = (0..10)
         .map(|i| {
@@ -385,13 +393,7 @@ async fn completing_a_room_that_has_ended_is_a_409_and_sends_no_update() {
     let app = app(&[]).await;
     let tenant = unique("t");
     let room_sid = sid("RM");
-    mount_room(
-        &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "completed",
-    )
-    .await;
+    app.tenant_room(&tenant, &room_sid, "completed").await;
 
     let response = app
         .call(complete_event(Some(admin(&tenant, "alice")), &room_sid))
@@ -421,18 +423,14 @@ async fn a_room_that_ends_between_fetch_and_update_is_also_a_409() {
     let app = app(&[]).await;
     let tenant = unique("t");
     let room_sid = sid("RM");
-    mount_room(
+    app.tenant_room(&tenant, &room_sid, "in-progress").await;
+    answer(
         &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "in-progress",
+        "POST",
+        &format!("/v1/Rooms/{room_sid}"),
+        twilio_error(400, 53118, "Room completed"),
     )
     .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v1/Rooms/{room_sid}")))
-        .respond_with(twilio_error(400, 53118, "Room completed"))
-        .mount(&app.twilio)
-        .await;
 
     let response = app
         .call(complete_event(Some(admin(&tenant, "alice")), &room_sid))
@@ -450,13 +448,7 @@ async fn disconnecting_a_participant_sends_status_disconnected() {
     let app = app(&[]).await;
     let tenant = unique("t");
     let (room_sid, participant_sid) = (sid("RM"), sid("PA"));
-    mount_room(
-        &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "in-progress",
-    )
-    .await;
+    app.tenant_room(&tenant, &room_sid, "in-progress").await;
     let participant_path = format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}");
     expect_once(
         &app.twilio,
@@ -502,24 +494,14 @@ async fn an_unknown_participant_is_a_404_naming_the_participant() {
     let app = app(&[]).await;
     let tenant = unique("t");
     let (room_sid, participant_sid) = (sid("RM"), sid("PA"));
-    mount_room(
+    app.tenant_room(&tenant, &room_sid, "in-progress").await;
+    answer(
         &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "in-progress",
+        "POST",
+        &format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}"),
+        twilio_error(404, 20404, "The requested resource was not found"),
     )
     .await;
-    Mock::given(method("POST"))
-        .and(path(format!(
-            "/v1/Rooms/{room_sid}/Participants/{participant_sid}"
-        )))
-        .respond_with(twilio_error(
-            404,
-            20404,
-            "The requested resource was not found",
-        ))
-        .mount(&app.twilio)
-        .await;
 
     let response = app
         .call(disconnect_event(
@@ -563,43 +545,37 @@ async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_t
     let (acme, globex) = (unique("t"), unique("t"));
     let room_sid = sid("RM");
     let participant_sid = sid("PA");
-    mount_room(
+    app.tenant_room(&acme, &room_sid, "in-progress").await;
+    answer(
         &app.twilio,
-        &room_sid,
-        &format!("{acme}:class:x"),
-        "in-progress",
-    )
-    .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v1/Rooms/{room_sid}")))
-        .respond_with(twilio_ok(
+        "POST",
+        &format!("/v1/Rooms/{room_sid}"),
+        twilio_ok(
             202,
             room_json(&room_sid, &format!("{acme}:class:x"), "completed"),
             "RQ",
-        ))
-        .mount(&app.twilio)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(format!(
-            "/v1/Rooms/{room_sid}/Participants/{participant_sid}"
-        )))
-        .respond_with(twilio_ok(
+        ),
+    )
+    .await;
+    answer(
+        &app.twilio,
+        "POST",
+        &format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}"),
+        twilio_ok(
             202,
             participant_json(&room_sid, &participant_sid, "x:y", "disconnected"),
             "RQ",
-        ))
-        .mount(&app.twilio)
-        .await;
+        ),
+    )
+    .await;
     let missing_room = sid("RM");
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/Rooms/{missing_room}")))
-        .respond_with(twilio_error(
-            404,
-            20404,
-            "The requested resource was not found",
-        ))
-        .mount(&app.twilio)
-        .await;
+    answer(
+        &app.twilio,
+        "GET",
+        &format!("/v1/Rooms/{missing_room}"),
+        twilio_error(404, 20404, "The requested resource was not found"),
+    )
+    .await;
     // A room whose name is not one of ours at all reads like no room too.
     let foreign_room = sid("RM");
     mount_room(&app.twilio, &foreign_room, "legacy-lobby", "in-progress").await;
@@ -662,15 +638,17 @@ async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_t
 async fn create_refuses_no_jwt_and_no_scope_and_only_ever_names_the_callers_tenant() {
     let app = app(&[]).await;
     let (acme, globex) = (unique("t"), unique("t"));
-    Mock::given(method("POST"))
-        .and(path("/v1/Rooms"))
-        .respond_with(twilio_ok(
+    answer(
+        &app.twilio,
+        "POST",
+        "/v1/Rooms",
+        twilio_ok(
             201,
             room_json(&sid("RM"), &format!("{globex}:class:x"), "in-progress"),
             "RQ",
-        ))
-        .mount(&app.twilio)
-        .await;
+        ),
+    )
+    .await;
     let body = json!({"type": "class", "id": "x"});
 
     assert_eq!(app.call(create_event(None, &body)).await.status(), 401);
@@ -693,13 +671,7 @@ async fn the_audit_route_refuses_no_jwt_and_no_scope_and_shows_a_tenant_only_its
     let app = app(&[]).await;
     let (acme, globex) = (unique("t"), unique("t"));
     let room_sid = sid("RM");
-    mount_room(
-        &app.twilio,
-        &room_sid,
-        &format!("{acme}:class:x"),
-        "completed",
-    )
-    .await;
+    app.tenant_room(&acme, &room_sid, "completed").await;
     // An acme admin's action on the room, and a globex admin's probe of it.
     app.call(complete_event(Some(admin(&acme, "alice")), &room_sid))
         .await;
@@ -756,24 +728,18 @@ async fn allowed_and_denied_actions_are_audited_newest_first() {
     let tenant = unique("t");
     let room_sid = sid("RM");
     let participant_sid = sid("PA");
-    mount_room(
+    app.tenant_room(&tenant, &room_sid, "in-progress").await;
+    answer(
         &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "in-progress",
-    )
-    .await;
-    Mock::given(method("POST"))
-        .and(path(format!(
-            "/v1/Rooms/{room_sid}/Participants/{participant_sid}"
-        )))
-        .respond_with(twilio_ok(
+        "POST",
+        &format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}"),
+        twilio_ok(
             202,
             participant_json(&room_sid, &participant_sid, "x:y", "disconnected"),
             "RQkick",
-        ))
-        .mount(&app.twilio)
-        .await;
+        ),
+    )
+    .await;
 
     let denied = app
         .call(complete_event(Some(member(&tenant, "eve")), &room_sid))
@@ -849,13 +815,7 @@ async fn the_audit_log_pages_through_every_entry_once_with_an_opaque_cursor() {
     let app = app(&[]).await;
     let tenant = unique("t");
     let room_sid = sid("RM");
-    mount_room(
-        &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "in-progress",
-    )
-    .await;
+    app.tenant_room(&tenant, &room_sid, "in-progress").await;
     for i in 0..5 {
         let response = app
             .call(complete_event(

@@ -114,6 +114,15 @@ pub async fn expect_once(server: &MockServer, verb: &str, at: &str, answer: Resp
         .await;
 }
 
+/// Twilio answering `verb` on `at` with `answer`, as often as asked.
+pub async fn answer(server: &MockServer, verb: &str, at: &str, answer: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(at))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+}
+
 /// The form fields of a received request, in order.
 pub fn form(request: &wiremock::Request) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(&request.body).expect("a form body")
