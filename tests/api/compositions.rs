@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use integration_tests::recordings::{
-    composition_params, composition_state, composition_status, isolated_backends, message_created,
-    messages, own,
+    available_params, composition_params, composition_state, composition_status, isolated_backends,
+    message_created, messages, own,
 };
 use integration_tests::rooms::form;
 use integration_tests::webhook::{body, deliver_at_once, invoke, status};
@@ -249,13 +249,7 @@ async fn a_room_without_an_owners_phone_settles_its_sms_as_without_recipient() {
     let (room, cj) = (sid("RM"), sid("CJ"));
     own(&backends.store, &room, NAME, "alice", None).await;
     let state = composition_state(&twilio, &backends, &[]);
-    let params = composition_params(
-        &room,
-        &cj,
-        "composition-available",
-        "2026-11-26T02:03:00Z",
-        &[],
-    );
+    let params = available_params(&room, &cj);
     assert_eq!(
         status(&invoke(&state, composition_status(&params, None), None).await),
         200

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use integration_tests::recordings::{
-    composition, composition_json, composition_params, composition_state, composition_status,
+    available_params, composition, composition_json, composition_state, composition_status,
     isolated_backends, message_created, messages, mount_no_compositions, own, reconciler_state,
     room_composition, webhook_state,
 };
@@ -129,13 +129,7 @@ async fn messages_failing_then_the_reconciler_sends_one_sms() {
         .expect(1..)
         .mount_as_scoped(&twilio)
         .await;
-    let params = composition_params(
-        &room,
-        &cj,
-        "composition-available",
-        "2026-11-26T02:03:00Z",
-        &[],
-    );
+    let params = available_params(&room, &cj);
     let response = invoke(
         &callbacks,
         composition_status(&params, None),
@@ -192,13 +186,7 @@ async fn a_number_that_replied_stop_is_recorded_and_never_tried_again() {
         .mount(&twilio)
         .await;
     let callbacks = composition_state(&twilio, &backends, &[]);
-    let params = composition_params(
-        &room,
-        &cj,
-        "composition-available",
-        "2026-11-26T02:03:00Z",
-        &[],
-    );
+    let params = available_params(&room, &cj);
     assert_eq!(
         status(&invoke(&callbacks, composition_status(&params, Some("t1")), None).await),
         200
@@ -264,13 +252,7 @@ async fn a_callback_and_reconciler_runs_that_race_do_each_side_effect_once() {
         Some(cj.as_str())
     );
 
-    let available = composition_params(
-        &room,
-        &cj,
-        "composition-available",
-        "2026-11-26T02:03:00Z",
-        &[],
-    );
+    let available = available_params(&room, &cj);
     let (callback, reports) = tokio::join!(
         invoke(&callbacks, composition_status(&available, None), None),
         runs()

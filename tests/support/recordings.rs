@@ -135,6 +135,15 @@ pub fn composition_params<'a>(
     params
 }
 
+/// The fields of the callback saying the composition is available, at the fixtures' 02:03.
+pub fn available_params<'a>(
+    room_sid: &'a str,
+    composition_sid: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    let at = "2026-11-26T02:03:00Z";
+    composition_params(room_sid, composition_sid, "composition-available", at, &[])
+}
+
 /// The composition function on `backends` and the wiremock Twilio.
 pub fn composition_state(
     twilio: &MockServer,
