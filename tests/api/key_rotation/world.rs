@@ -11,7 +11,7 @@ use integration_tests::secrets::create_secret;
 use integration_tests::{ACCOUNT_SID, AUTH_TOKEN, config_with_twilio, dynamo, sdk, sid, unique};
 use key_rotation::{Checkpoint, Clock, KeyDoc, Report, RotationError, State, Step};
 use lambda_runtime::{Context, LambdaEvent};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use shared::config::Config;
 use shared::secrets::SecretStore;
@@ -166,6 +166,12 @@ impl World {
     /// The version labelled `AWSCURRENT`.
     pub async fn current(&self) -> KeyDoc {
         self.version(&self.stages().await.current).await
+    }
+
+    /// The current version's JSON as stored, fields rotation does not know included.
+    pub async fn current_document(&self) -> Value {
+        let text = self.versions().value(&self.stages().await.current).await;
+        serde_json::from_str(text.unwrap().expose_secret()).unwrap()
     }
 
     /// Version `id`.
