@@ -68,6 +68,19 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// A caller of `tenant` known by `sub` alone: no scopes, no phone number or email.
+    pub fn new(tenant: impl Into<String>, sub: impl Into<String>) -> Self {
+        Self {
+            tenant: tenant.into(),
+            sub: sub.into(),
+            scopes: Vec::new(),
+            phone_number: None,
+            phone_number_verified: false,
+            email: None,
+            email_verified: false,
+        }
+    }
+
     /// Reads the caller from the request context; `tenant_claim` names the tenant claim.
     pub fn from_request(req: &Request, tenant_claim: &str) -> Result<Self, ApiError> {
         let jwt = req

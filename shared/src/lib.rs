@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod names;
 pub mod recordings;
 pub mod secrets;
+pub mod startup;
 pub mod stepup;
 pub mod store;
 pub mod telemetry;

@@ -91,13 +91,8 @@ fn algorithm_name(algorithm: Algorithm) -> &'static str {
 }
 
 proptest! {
-    // One run of 200 cases: Python starts once (see signature.rs).
-    #![proptest_config(ProptestConfig {
-        cases: 1,
-        max_shrink_iters: 0,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    // One run of 200 cases.
+    #![proptest_config(python::one_python_run())]
 
     #[test]
     fn shared_key_signatures_and_their_port_rules_agree_with_twilio_python_and_hmac(

@@ -7,9 +7,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use integration_tests::secrets::create_secret;
 use integration_tests::webhook::{body, invoke, room_params, room_status, status};
 use integration_tests::{
-    ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, backends, config, dynamo, sdk, sid, unique,
+    ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, backends, config, dynamo, sdk, sid,
 };
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -170,15 +171,8 @@ async fn a_key_we_do_not_hold_an_unsupported_algorithm_or_an_auth_token_signatur
 #[tokio::test]
 async fn the_auth_secret_may_hold_webhook_keys_alone_in_secrets_manager() {
     let client = aws_sdk_secretsmanager::Client::new(sdk().await);
-    let id = unique("twilio-auth-");
     let document = json!({"account_sid": ACCOUNT_SID, "webhook_keys": { KEY_ID: KEY }});
-    client
-        .create_secret()
-        .name(&id)
-        .secret_string(document.to_string())
-        .send()
-        .await
-        .unwrap();
+    let id = create_secret(&client, "twilio-auth-", &document).await;
     let secrets = SecretStore::new(
         Some(client),
         None,

@@ -8,6 +8,7 @@ use aws_sdk_secretsmanager::Client;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use integration_tests::rooms::rooms_config;
+use integration_tests::secrets::{api_key_store, create_secret, delete_secret};
 use integration_tests::verify_token::{step_up, token_state, with_step_up, without_step_up};
 use integration_tests::{
     ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, dynamo, event, json_body, request, sdk, unique,
@@ -219,24 +220,9 @@ async fn invalid_room_fields_are_400s_naming_the_field() {
 async fn a_warm_function_mints_without_calling_secrets_manager_again() {
     // The API key in Secrets Manager (moto), read once by the first request.
     let client = Client::new(sdk().await);
-    let id = unique("twilio-");
-    client
-        .create_secret()
-        .name(&id)
-        .secret_string(
-            json!({"account_sid": ACCOUNT_SID, "api_key_sid": API_KEY_SID, "api_key_secret": API_KEY_SECRET})
-                .to_string(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let secrets = std::sync::Arc::new(SecretStore::new(
-        Some(client.clone()),
-        Some(id.clone()),
-        None,
-        Duration::from_secs(300),
-        |_| None,
-    ));
+    let key = json!({"account_sid": ACCOUNT_SID, "api_key_sid": API_KEY_SID, "api_key_secret": API_KEY_SECRET});
+    let id = create_secret(&client, "twilio-", &key).await;
+    let secrets = std::sync::Arc::new(api_key_store(&client, &id, Duration::from_secs(300)));
     let config = rooms_config(&[]).await;
     let state = token_with_secrets(&config, secrets).await;
     let sub = unique("user-");
@@ -244,13 +230,7 @@ async fn a_warm_function_mints_without_calling_secrets_manager_again() {
     let mint = || request(&token_event("acme", &sub, &proof, room_body()));
     assert_eq!(state.handle(mint()).await.status(), 200);
     // With the secret gone, only a cached copy can sign: the warm path never asks again.
-    client
-        .delete_secret()
-        .secret_id(&id)
-        .force_delete_without_recovery(true)
-        .send()
-        .await
-        .unwrap();
+    delete_secret(&client, &id).await;
     assert_eq!(state.handle(mint()).await.status(), 200);
     // A cold function cannot: the secret really is gone.
     let cold = token_with_secrets(

@@ -8,6 +8,7 @@ pub mod logs;
 pub mod python;
 pub mod recordings;
 pub mod rooms;
+pub mod secrets;
 pub mod verify_token;
 pub mod webhook;
 

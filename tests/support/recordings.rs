@@ -135,6 +135,15 @@ pub fn composition_params<'a>(
     params
 }
 
+/// The fields of the callback saying the composition is available, at the fixtures' 02:03.
+pub fn available_params<'a>(
+    room_sid: &'a str,
+    composition_sid: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    let at = "2026-11-26T02:03:00Z";
+    composition_params(room_sid, composition_sid, "composition-available", at, &[])
+}
+
 /// The composition function on `backends` and the wiremock Twilio.
 pub fn composition_state(
     twilio: &MockServer,
@@ -213,6 +222,12 @@ pub async fn ended_room(
             .await
             .expect("room updated");
     }
+}
+
+/// The composition SID the room's record holds, if any (the record must exist).
+pub async fn room_composition(store: &Arc<dyn Store>, room_sid: &str) -> Option<String> {
+    let record = store.room_record(room_sid).await.expect("room record read");
+    record.expect("a room record").composition_sid
 }
 
 /// A composition recorded for the room, created at `now`, then (if given) an event of `status`.

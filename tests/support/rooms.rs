@@ -60,6 +60,18 @@ pub fn participant_json(room_sid: &str, sid: &str, identity: &str, status: &str)
     })
 }
 
+/// `GET /admin/audit` with `query` (claims still those of the fixture).
+pub fn audit_event(query: &[(&str, &str)]) -> Value {
+    let mut event = crate::event("admin-audit");
+    let map: serde_json::Map<String, Value> = query
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    event["rawQueryString"] = json!(serde_urlencoded::to_string(query).unwrap());
+    event["queryStringParameters"] = Value::Object(map);
+    event
+}
+
 /// Twilio's error body.
 pub fn twilio_error(status: u16, code: u32, message: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(json!({
@@ -87,6 +99,26 @@ pub async fn mount_room(server: &MockServer, sid: &str, unique_name: &str, statu
             room_json(sid, unique_name, status),
             "RQfetch",
         ))
+        .mount(server)
+        .await;
+}
+
+/// Twilio answering `verb` on `at`, only with our API key, with `answer`: expected exactly once.
+pub async fn expect_once(server: &MockServer, verb: &str, at: &str, answer: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(at))
+        .and(basic_auth(API_KEY_SID, API_KEY_SECRET))
+        .respond_with(answer)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// Twilio answering `verb` on `at` with `answer`, as often as asked.
+pub async fn answer(server: &MockServer, verb: &str, at: &str, answer: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(at))
+        .respond_with(answer)
         .mount(server)
         .await;
 }

@@ -32,15 +32,7 @@ pub fn user(tenant: &str, sub: &str, phone: &str, email: &str) -> Value {
 
 /// The caller those claims describe.
 pub fn caller(tenant: &str, sub: &str) -> Caller {
-    Caller {
-        tenant: tenant.into(),
-        sub: sub.into(),
-        scopes: vec![],
-        phone_number: None,
-        phone_number_verified: false,
-        email: None,
-        email_verified: false,
-    }
+    Caller::new(tenant, sub)
 }
 
 /// The test API key, as the functions hold it.

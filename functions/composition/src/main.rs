@@ -5,10 +5,7 @@ use shared::secrets::SecretKind;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let config = shared::config::Config::from_env()?;
-    let backends =
-        shared::aws::Backends::from_config(&config, &[SecretKind::ApiKey, SecretKind::Auth])
-            .await?;
+    let (config, backends) =
+        shared::startup::cold_start(&[SecretKind::ApiKey, SecretKind::Auth]).await?;
     shared::http::run_lambda(composition::State::new(&config, &backends)?).await
 }

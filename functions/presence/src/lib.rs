@@ -19,7 +19,7 @@ use shared::caller::Caller;
 use shared::clock::rfc3339;
 use shared::config::Config;
 use shared::error::ApiError;
-use shared::http::{Handler, json, no_route, path_param, respond, route_key};
+use shared::http::{Handler, json, no_route, respond, route_key};
 use shared::names::RoomName;
 use shared::store::rooms::RoomStatus;
 use shared::store::rooms::names::{RoomEntry, RoomNames};
@@ -50,12 +50,7 @@ impl State {
     /// The caller and the room, read off the request; then the room's presence.
     async fn room(&self, req: &Request) -> Result<Response<Body>, ApiError> {
         let caller = Caller::from_request(req, &self.tenant_claim)?;
-        let name = RoomName::for_caller(
-            &caller,
-            &path_param(req, "type")?,
-            &path_param(req, "id")?,
-            "path",
-        )?;
+        let name = RoomName::in_path(&caller, req)?;
         let entry = self
             .names
             .room_by_name(&name.to_string())

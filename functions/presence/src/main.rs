@@ -2,8 +2,6 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let config = shared::config::Config::from_env()?;
-    let backends = shared::aws::Backends::from_config(&config, &[]).await?;
+    let (config, backends) = shared::startup::cold_start(&[]).await?;
     shared::http::run_lambda(presence::State::new(&config, &backends)).await
 }

@@ -5,9 +5,7 @@ use shared::secrets::SecretKind;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::telemetry::init();
-    let config = shared::config::Config::from_env()?;
-    let backends = shared::aws::Backends::from_config(&config, &[SecretKind::ApiKey]).await?;
+    let (config, backends) = shared::startup::cold_start(&[SecretKind::ApiKey]).await?;
     let state = reconciler::State::new(&config, &backends)?;
     let state = &state;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| async move {

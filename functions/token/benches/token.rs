@@ -36,15 +36,7 @@ fn creds() -> TwilioCredentials {
 }
 
 fn caller() -> Caller {
-    Caller {
-        tenant: "acme".into(),
-        sub: "user-42".into(),
-        scopes: vec![],
-        phone_number: None,
-        phone_number_verified: false,
-        email: None,
-        email_verified: false,
-    }
+    Caller::new("acme", "user-42")
 }
 
 fn env(name: &str) -> Option<String> {

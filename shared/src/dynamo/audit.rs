@@ -219,16 +219,10 @@ impl AuditStorage for DynamoTable {
             .after
             .map(|at| Key::audit(query.tenant, room, at).into_item());
         let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(":pk", s(audit_partition(query.tenant, room)))
+            .query_partition(audit_partition(query.tenant, room))
             .scan_index_forward(false)
             .limit(i32::try_from(query.count).unwrap_or(i32::MAX))
             .set_exclusive_start_key(start)
-            .consistent_read(true)
             .send()
             .await
             .map_err(sdk_error)?;

@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 
 use super::due::{DUE_AT, DUE_PK};
 use super::keys::Key;
-use super::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error};
+use super::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error, unless_conflict};
 use crate::store::StoreError;
 use crate::store::compositions::{
     CompositionEvent, CompositionRecord, CompositionRecords, CompositionStatus, CreatedComposition,
@@ -34,14 +34,6 @@ fn with_finals(b: UpdateItemFluentBuilder) -> UpdateItemFluentBuilder {
         .expression_attribute_values(":completed", s(CompositionStatus::Completed.as_str()))
         .expression_attribute_values(":failed", s(CompositionStatus::Failed.as_str()))
         .expression_attribute_values(":deleted", s(CompositionStatus::Deleted.as_str()))
-}
-
-/// A failed condition as `Ok(otherwise)`; any other failure as it is.
-fn unless_conflict<T>(result: Result<T, StoreError>, otherwise: T) -> Result<T, StoreError> {
-    match result {
-        Err(StoreError::Conflict(_)) => Ok(otherwise),
-        other => other,
-    }
 }
 
 /// `item` with the TTL of a room's items: a composition is kept as long as its room.
@@ -70,18 +62,8 @@ impl CompositionRecords for DynamoTable {
                 created.stuck_due,
             )
         };
-        let put = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(kept(item::to_item(&fresh), self.room_ttl())))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await
-            .map(|_| true)
-            .map_err(sdk_error);
-        if !unless_conflict(put, false)? {
+        let item = kept(item::to_item(&fresh), self.room_ttl());
+        if !self.put_new(item).await? {
             // A callback made the record first: it keeps what it holds.
             self.update_composition(&created.room_sid)
                 .update_expression("SET #created = if_not_exists(#created, :created), #ttl = :ttl")

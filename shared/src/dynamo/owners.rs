@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::keys::Key;
-use super::{Attributes, DynamoTable, Item, PK, TTL, s, sdk_error};
+use super::{Attributes, DynamoTable, Item, TTL, s};
 use crate::names::E164;
 use crate::store::StoreError;
 use crate::store::owners::{RoomOwner, RoomOwners};
@@ -45,21 +45,8 @@ impl RoomOwners for DynamoTable {
     }
 
     async fn claim_owner(&self, owner: &RoomOwner) -> Result<bool, StoreError> {
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(owner, self.room_ttl())))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match result.map_err(sdk_error) {
-            Ok(_) => Ok(true),
-            // Someone owns it already: the answer, not a failure.
-            Err(StoreError::Conflict(_)) => Ok(false),
-            Err(e) => Err(e),
-        }
+        // Someone owns it already: the answer (`false`), not a failure.
+        self.put_new(to_item(owner, self.room_ttl())).await
     }
 
     async fn owner(&self, room_sid: &str) -> Result<Option<RoomOwner>, StoreError> {

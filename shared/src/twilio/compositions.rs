@@ -223,14 +223,7 @@ mod tests {
     use super::*;
 
     fn api(status: u16) -> TwilioError {
-        TwilioError::Api {
-            status,
-            code: None,
-            message: String::new(),
-            more_info: None,
-            request_id: None,
-            retry_after: None,
-        }
+        TwilioError::api(status, None, None)
     }
 
     #[test]

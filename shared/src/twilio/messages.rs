@@ -97,14 +97,7 @@ mod tests {
     use super::*;
 
     fn api(status: u16, code: Option<u32>) -> TwilioError {
-        TwilioError::Api {
-            status,
-            code,
-            message: String::new(),
-            more_info: None,
-            request_id: None,
-            retry_after: None,
-        }
+        TwilioError::api(status, code, None)
     }
 
     #[test]

@@ -1,48 +1,29 @@
 //! The local API serves the route, from its embedded store and fake Twilio, over HTTP.
 
-use std::sync::Arc;
-
 use integration_tests::{sid, unique};
 use serde_json::{Value, json};
 
+use crate::local_api_recordings::Api;
+
 #[tokio::test]
 async fn the_local_api_serves_presence_from_its_embedded_store() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let settings = local_api::Settings::new(|_| None, addr);
-    let app = Arc::new(local_api::app(&settings).await.unwrap());
-    tokio::spawn(local_api::serve(listener, app, std::future::pending()));
-    let base = format!("http://{addr}");
-    let args: Vec<String> = [
+    let api = Api::start(&[]).await;
+    let bearer = api.token(&[
         "--sub",
         "alice",
         "--tenant",
         "acme",
         "--phone",
         "+14155550100",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    let bearer = local_api::auth::dev_token_from_args(&args, &settings.auth_secret()).unwrap();
-    let http = reqwest::Client::new();
+    ]);
     let call = |method: reqwest::Method, path: &str, body: Option<Value>, step_up: Option<&str>| {
-        let mut r = http
-            .request(method, format!("{base}{path}"))
-            .bearer_auth(&bearer);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        if let Some(s) = step_up {
-            r = r.header("X-Step-Up-Token", s);
-        }
+        let (api, bearer) = (&api, &bearer);
+        let (path, step_up) = (path.to_string(), step_up.map(str::to_string));
         async move {
-            let response = r.send().await.unwrap();
-            (
-                response.status().as_u16(),
-                response.json::<Value>().await.unwrap_or(Value::Null),
-            )
+            let (status, body) = api
+                .call(method, &path, bearer, step_up.as_deref(), body)
+                .await;
+            (status.as_u16(), body)
         }
     };
     let id = unique("r");
@@ -78,7 +59,7 @@ async fn the_local_api_serves_presence_from_its_embedded_store() {
         (Some("in-progress"), Some(0))
     );
     let room = body["sid"].as_str().unwrap().to_string();
-    let url = format!("{base}/twilio/room-status");
+    let url = format!("{}/twilio/room-status", api.base);
     let name = format!("acme:class:{id}");
     let params: Vec<(String, String)> = [
         ("RoomSid", room.as_str()),
@@ -93,7 +74,8 @@ async fn the_local_api_serves_presence_from_its_embedded_store() {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let signature = shared::twilio::signature::compute("local-dev-auth-token", &url, &params);
-    let sent = http
+    let sent = api
+        .http
         .post(&url)
         .header("X-Twilio-Signature", signature)
         .form(&params)

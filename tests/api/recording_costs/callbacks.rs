@@ -2,7 +2,7 @@
 
 use integration_tests::dynamo_count::{Counter, Counts, counting_backends};
 use integration_tests::recordings::{
-    composition_params, composition_state, composition_status, own, webhook_state,
+    composition_params, composition_state, composition_status, own, room_composition, webhook_state,
 };
 use integration_tests::webhook::{invoke, room_params, room_status, status};
 use integration_tests::{ACCOUNT_SID, sid, unique};
@@ -71,14 +71,7 @@ async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one
         "{duplicate}"
     );
 
-    let cj = backends
-        .store
-        .room_record(&room)
-        .await
-        .unwrap()
-        .unwrap()
-        .composition_sid
-        .unwrap();
+    let cj = room_composition(&backends.store, &room).await.unwrap();
     let at = |event, ts, extra: &[(&'static str, &'static str)]| {
         composition_status(
             &composition_params(&room, &cj, event, ts, extra),

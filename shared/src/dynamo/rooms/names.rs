@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::dynamo::expression::Expression;
 use crate::dynamo::keys::Key;
-use crate::dynamo::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error};
+use crate::dynamo::{Attributes, DynamoTable, Item, PK, TTL, n, s};
 use crate::store::StoreError;
 use crate::store::rooms::RoomStatus;
 use crate::store::rooms::names::{RoomEntry, RoomNames};
@@ -61,15 +61,6 @@ fn from_item(unique_name: &str, item: &Item) -> Result<RoomEntry, StoreError> {
     })
 }
 
-/// Whether a conditional write applied: a failed condition is the rule saying no.
-fn applied(result: Result<(), StoreError>) -> Result<bool, StoreError> {
-    match result {
-        Ok(()) => Ok(true),
-        Err(StoreError::Conflict(_)) => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
 impl DynamoTable {
     /// `SET status-side attributes` on the name item, only while it names `room_sid` (and, when
     /// `open_only`, while that room is in progress).
@@ -90,20 +81,9 @@ impl DynamoTable {
         } else {
             "#room_sid = :room_sid"
         };
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(Key::room_name(unique_name).into_item()))
-            .update_expression(e.text())
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(e.names))
-            .set_expression_attribute_values(Some(e.values))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(sdk_error);
-        applied(result).map(|_| ())
+        // A failed condition is the rule saying no: nothing to change.
+        let key = Key::room_name(unique_name);
+        self.update_if(key, e, condition).await.map(|_| ())
     }
 }
 
@@ -116,20 +96,8 @@ impl RoomNames for DynamoTable {
 
     async fn name_opened(&self, opened: &RoomEntry) -> Result<bool, StoreError> {
         let e = opened_expression(opened, self.room_ttl());
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(Key::room_name(&opened.unique_name).into_item()))
-            .update_expression(e.text())
-            .condition_expression(OPEN_CONDITION)
-            .set_expression_attribute_names(Some(e.names))
-            .set_expression_attribute_values(Some(e.values))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(sdk_error);
-        applied(result)
+        let key = Key::room_name(&opened.unique_name);
+        self.update_if(key, e, OPEN_CONDITION).await
     }
 
     async fn name_confirmed(

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use super::from_item as record_from_item;
 use crate::dynamo::expression::Expression;
 use crate::dynamo::keys::{Key, PARTICIPANT_PREFIX, room_partition};
-use crate::dynamo::{Attributes, DynamoTable, Item, PK, SK, TTL, n, s, sdk_error};
+use crate::dynamo::{Attributes, DynamoTable, Item, SK, TTL, n, s, sdk_error};
 use crate::store::StoreError;
 use crate::store::rooms::participants::{
     Movement, ParticipantEvent, ParticipantState, RoomParticipants, RoomPresence,
@@ -44,25 +44,10 @@ impl RoomParticipants for DynamoTable {
         e.set("identity", s(&event.identity));
         e.set(at, n(event.at_ms));
         e.set(TTL, self.room_ttl());
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(
-                Key::participant(&event.room_sid, &event.participant_sid).into_item(),
-            ))
-            .update_expression(e.text())
-            .condition_expression(format!("attribute_not_exists(#{at}) OR #{at} <= :{at}"))
-            .set_expression_attribute_names(Some(e.names))
-            .set_expression_attribute_values(Some(e.values))
-            .send()
-            .await
-            .map_err(sdk_error);
-        match result {
-            // A later time of this side is kept already: this delivery is older news.
-            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
-            Err(e) => Err(e),
-        }
+        let key = Key::participant(&event.room_sid, &event.participant_sid);
+        let condition = format!("attribute_not_exists(#{at}) OR #{at} <= :{at}");
+        // Not applied: a later time of this side is kept already, this delivery is older news.
+        self.update_if(key, e, &condition).await.map(|_| ())
     }
 
     async fn presence(&self, room_sid: &str) -> Result<RoomPresence, StoreError> {
@@ -70,13 +55,7 @@ impl RoomParticipants for DynamoTable {
         let mut start = None;
         loop {
             let out = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_values(":pk", s(room_partition(room_sid)))
-                .consistent_read(true)
+                .query_partition(room_partition(room_sid))
                 .set_exclusive_start_key(start)
                 .send()
                 .await
