@@ -8,8 +8,9 @@ the Lambda Runtime API and given the event of events/expected.json marked "build
 function (the template's BuildProperties.Binary names it). The answer must be the one recorded
 there: an HTTP function's status and error code (a binary of another function answers
 `404 no_route`, or something else), a scheduled function's invocation error. The environment is
-the template's own, with placeholder values, and every AWS and Twilio endpoint pointed at a closed
-loopback port: nothing leaves the machine, and no check needs a network.
+the template's own, with placeholder values (the secrets' ARNs too: no check event gets as far as
+reading a secret), and every AWS and Twilio endpoint pointed at a closed loopback port: nothing
+leaves the machine, and no check needs a network.
 """
 
 import json
@@ -28,6 +29,8 @@ PLACEHOLDERS = {
     "VerifyServiceSid": "VA0123456789abcdef0123456789abcdef",
     "MessagingServiceSid": "MG0123456789abcdef0123456789abcdef",
     "Table": "bootstrap-check",
+    "TwilioApiKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:check-api-key",
+    "TwilioAuthTokenSecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:check-auth",
 }
 
 
@@ -117,15 +120,8 @@ def environment(template, resource):
         "TWILIO_VIDEO_BASE_URL": CLOSED,
         "TWILIO_VERIFY_BASE_URL": CLOSED,
         "TWILIO_API_BASE_URL": CLOSED,
-        # The secrets from the environment instead of Secrets Manager (API.md, configuration).
-        "TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef",
-        "TWILIO_API_KEY": "SK0123456789abcdef0123456789abcdef",
-        "TWILIO_API_SECRET": "build-check-api-key-secret",
-        "TWILIO_AUTH_TOKEN": "build-check-auth-token",
     }
     for name, v in merged.items():
-        if name in ("TWILIO_SECRET_ID", "TWILIO_AUTH_SECRET_ID"):
-            continue
         value = value_of(v, params)
         if value is not None:
             env[name] = value
