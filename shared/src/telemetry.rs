@@ -39,12 +39,12 @@ impl Write for Captured {
     }
 }
 
-/// The subscriber [`init`] installs, at level info, writing into the [`Captured`] it returns.
-pub fn capturing() -> (Captured, impl tracing::Subscriber + Send + Sync) {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = json_lines(EnvFilter::new("info"), move || writer.clone());
-    (captured, subscriber)
+impl Captured {
+    /// The subscriber [`init`] installs, at level info, writing into this capture.
+    pub fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
+        let writer = self.clone();
+        json_lines(EnvFilter::new("info"), move || writer.clone())
+    }
 }
 
 /// The one log format: a JSON object per line, the fields flattened, the current span (which
@@ -77,8 +77,8 @@ fn filter() -> EnvFilter {
 mod tests {
     #[test]
     fn log_lines_are_json_with_the_lambda_request_id() {
-        let (captured, subscriber) = super::capturing();
-        tracing::subscriber::with_default(subscriber, || {
+        let captured = super::Captured::default();
+        tracing::subscriber::with_default(captured.subscriber(), || {
             // The span the Lambda runtime opens around each invocation.
             let span = tracing::info_span!("Lambda runtime invoke", requestId = "req-123");
             let _entered = span.enter();

@@ -5,6 +5,7 @@
 pub mod dynamo_count;
 pub mod faults;
 pub mod logs;
+pub use logs::LogCapture;
 pub mod python;
 pub mod recordings;
 pub mod rooms;
@@ -209,50 +210,4 @@ pub fn unique(prefix: &str) -> String {
 /// A fresh Twilio-shaped SID with `prefix`.
 pub fn sid(prefix: &str) -> String {
     format!("{prefix}{}", uuid::Uuid::new_v4().simple())
-}
-
-/// Every log line written on the current thread while installed, in the functions' own JSON
-/// format. A `#[tokio::test]` runs the futures and tasks it spawns on its one thread, so this
-/// catches what the code under test logs and nothing of the tests running beside it.
-#[derive(Clone, Default)]
-pub struct LogCapture(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl LogCapture {
-    /// Starts capturing on this thread, until the guard is dropped.
-    pub fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        tracing::subscriber::set_default(shared::telemetry::subscriber(move || writer.clone()))
-    }
-
-    /// What was captured, as text.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    /// The captured lines, each as JSON.
-    pub fn lines(&self) -> Vec<Value> {
-        self.text()
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    }
-
-    /// How many lines have `message`.
-    pub fn count(&self, message: &str) -> usize {
-        self.lines()
-            .iter()
-            .filter(|l| l["message"] == message)
-            .count()
-    }
-}
-
-impl std::io::Write for LogCapture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
