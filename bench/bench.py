@@ -67,8 +67,11 @@ def setup(endpoint, twilio):
 
 
 def command(target, config, endpoint):
-    """(argv, env) of `target` as Lambda runs it."""
+    """(argv, env) of `target` as Lambda runs it; `before:NAME` is NAME's binary in
+    BENCH_BEFORE_DIR."""
     env = lambda_env(dict(config, AWS_ENDPOINT_URL=endpoint))
+    if target.startswith("before:"):
+        return [os.path.join(os.environ["BENCH_BEFORE_DIR"], target[7:])], env
     if target == "node-token":
         root = os.path.join(ROOT, "bench/node-token")
         env.update(LAMBDA_TASK_ROOT=root, NODE_PATH=os.path.join(root, "runtime/node_modules"))
@@ -93,7 +96,8 @@ def package_size(target):
             z.write(os.path.join(ROOT, "bench/python-token/handler.py"), "handler.py")
             files = walk(base, ".")
         else:
-            z.write(os.path.join(BIN, target), "bootstrap")
+            binary = command(target, {}, "")[0][0]
+            z.write(binary, "bootstrap")
             files, base = [], ""
         for f in files:
             z.write(os.path.join(base, f), f)
@@ -127,6 +131,10 @@ def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 11
     only = [t for t in os.environ.get("BENCH_ONLY", "").split(",") if t]
     targets = [t for t in RUST + ANCHORS if not only or t in only or t == "floor"]
+    before = os.environ.get("BENCH_BEFORE_DIR")
+    if before:
+        # The same functions from another build, interleaved in the same rounds.
+        targets += ["before:" + t for t in targets if t in RUST and t != "floor" and os.path.exists(os.path.join(before, t))]
     missing = [t for t in targets if t in RUST and not os.path.exists(os.path.join(BIN, t))]
     if missing:
         print(f"not built, left out: {', '.join(missing)}", file=sys.stderr)
@@ -144,7 +152,7 @@ def main():
         order = targets[r % len(targets):] + targets[:r % len(targets)]
         for t in order:
             argv, env = command(t, config, moto)
-            first = events.fresh(ROOT, t)
+            first = events.fresh(ROOT, t.removeprefix("before:"))
             res = emulator.run_once(argv, env, [first] * (1 + WARM))
             results[t].append(res)
         print(f"round {r + 1}/{rounds} done (load {load()})", file=sys.stderr)
@@ -153,7 +161,7 @@ def main():
     for t in targets:
         argv, env = command(t, config, proxy)
         recorder.start()
-        emulator.run_once(argv, env, [events.fresh(ROOT, t)])
+        emulator.run_once(argv, env, [events.fresh(ROOT, t.removeprefix("before:"))])
         trips[t] = recorder.stop()
     table(targets, results, trips, rounds, started, ended)
 
