@@ -19,8 +19,9 @@ use shared::clock::now_unix;
 use shared::dynamo::DynamoTable;
 use shared::store::Store;
 
-use crate::events::world::{ROOM, backends_on, handler, recorded_room, twilio};
+use crate::events::world::{ROOM, handler, recorded_room, twilio};
 use crate::events::{load, manifest};
+use integration_tests::backends_on;
 
 /// One request: the operation, and the partition key it names, or the index it queries.
 type Call = (String, String);

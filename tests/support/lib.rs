@@ -128,7 +128,11 @@ pub fn config_with_twilio(twilio: &str, extra: &[(&str, &str)]) -> Config {
 
 /// Back ends for tests: DynamoDB on moto, and the test credentials as environment secrets.
 pub async fn backends() -> Backends {
-    let store = Arc::new(dynamo().await);
+    backends_on(Arc::new(dynamo().await))
+}
+
+/// Back ends for tests on `store`, the test credentials as environment secrets.
+pub fn backends_on(store: Arc<dyn shared::store::Store>) -> Backends {
     let secrets = Arc::new(SecretStore::new(
         None,
         None,

@@ -3,20 +3,18 @@
 //! recorded room that a recording link presumes.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use integration_tests::recordings::{
     composition, composition_json, ended_room, message_created, own,
 };
 use integration_tests::rooms::{participant_json, room_json};
 use integration_tests::verify_token::verification;
-use integration_tests::{config_with_twilio, test_secret_env};
+use integration_tests::{backends_on, config_with_twilio};
 use serde_json::json;
 use shared::aws::Backends;
 use shared::clock::now_unix;
 use shared::http::Handler;
 use shared::memory::MemoryStore;
-use shared::secrets::SecretStore;
 use shared::store::Store;
 use shared::store::compositions::CompositionStatus;
 use shared::store::rooms::names::RoomEntry;
@@ -133,24 +131,6 @@ pub(crate) async fn twilio() -> MockServer {
 /// The embedded store, the test secrets from the environment.
 pub(crate) fn backends() -> Backends {
     backends_on(Arc::new(MemoryStore::new()))
-}
-
-/// `store`, the test secrets from the environment.
-pub(crate) fn backends_on(store: Arc<dyn Store>) -> Backends {
-    let secrets = Arc::new(SecretStore::new(
-        None,
-        None,
-        None,
-        Duration::from_secs(300),
-        test_secret_env,
-    ));
-    let twilio = shared::twilio::TwilioClient::new(shared::twilio::ATTEMPT_TIMEOUT)
-        .expect("the Twilio client");
-    Backends {
-        store,
-        secrets,
-        twilio,
-    }
 }
 
 /// `function`'s HTTP handler on `backends` and `twilio`; `None` for a scheduled function.
