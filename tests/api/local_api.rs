@@ -6,161 +6,38 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use integration_tests::local_api::{DEV_API_SECRET, DEV_CODE, LocalApi, answer};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
+use local_api::App;
 use local_api::routes::{self, Proof};
-use local_api::{App, Settings};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::http::Handler;
 
-/// The dev API key secret that signs Access Tokens on the dev credentials (`defaults.rs`).
-const DEV_API_SECRET: &str = "local-dev-api-key-secret";
-/// The dev Auth Token that Twilio's callbacks are signed with locally.
-const DEV_AUTH_TOKEN: &str = "local-dev-auth-token";
-
-/// A local API served on a random loopback port.
-struct LocalApi {
-    base: String,
-    http: reqwest::Client,
-    auth_secret: String,
+/// The local API as on a fresh machine: nothing from the process environment, and so the dev
+/// credentials, which use the embedded fake Twilio.
+async fn fresh_machine() -> LocalApi {
+    let api = LocalApi::start(&[]).await;
+    assert!(api.fake_twilio.is_some(), "dev credentials use the fake");
+    api
 }
 
-impl LocalApi {
-    /// Starts one. It reads nothing from the process environment: `./scripts/test` exports
-    /// `TABLE_NAME` and AWS endpoints, and this test is the run on a fresh machine.
-    async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let settings = Settings::new(|_| None, addr);
-        assert!(
-            settings.fake_twilio().is_some(),
-            "dev credentials use the fake"
-        );
-        let app = local_api::app(&settings).await.unwrap();
-        Self::serve(listener, app, settings.auth_secret())
-    }
-
-    /// Serves `app`, which accepts bearer tokens signed with `auth_secret`, on `listener`.
-    fn serve(listener: tokio::net::TcpListener, app: App, auth_secret: String) -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(local_api::serve(
-            listener,
-            Arc::new(app),
-            std::future::pending(),
-        ));
-        Self {
-            base,
-            http: reqwest::Client::new(),
-            auth_secret,
-        }
-    }
-
-    /// Serves `routes` alone, without a fake Twilio.
-    async fn with_routes(routes: Vec<routes::Route>) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let secret = "routing-test-secret".to_string();
-        Self::serve(listener, App::new(routes, secret.clone(), None), secret)
-    }
-
-    /// A request without credentials; its status and JSON body.
-    async fn anonymous(&self, method: reqwest::Method, path: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// A dev bearer token, as `local-api token …` prints it.
-    fn token(&self, args: &[&str]) -> String {
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        local_api::auth::dev_token_from_args(&args, &self.auth_secret).unwrap()
-    }
-
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-        headers: &[(&str, &str)],
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(reqwest::Method::POST, path, token, &[], Some(body))
-            .await
-    }
-
-    /// A room status callback signed with the dev Auth Token, as Twilio would send it.
-    async fn room_status(&self, params: &[(&str, &str)]) -> StatusCode {
-        let url = format!("{}/twilio/room-status", self.base);
-        let params: Vec<(String, String)> = params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let signature = shared::twilio::signature::compute(DEV_AUTH_TOKEN, &url, &params);
-        self.http
-            .post(url)
-            .header("X-Twilio-Signature", signature)
-            .form(&params)
-            .send()
-            .await
-            .unwrap()
-            .status()
-    }
-
-    /// A call straight to the fake Twilio, as our Twilio client makes it.
-    async fn fake_twilio_get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .get(format!("{}/__twilio{path}", self.base))
-            .basic_auth("SK00000000000000000000000000000000", Some(DEV_API_SECRET))
-            .send()
-            .await
-            .unwrap();
-        (response.status(), response.json().await.unwrap())
-    }
+/// `routes` alone, without a fake Twilio.
+async fn with_routes(routes: Vec<routes::Route>) -> LocalApi {
+    let secret = "routing-test-secret".to_string();
+    LocalApi::serve_app(App::new(routes, secret.clone(), None), secret).await
 }
 
 #[tokio::test]
 async fn a_fresh_machine_steps_up_gets_a_video_token_and_moderates_rooms_with_no_twilio_account() {
-    let api = LocalApi::start().await;
-    let health = api.http.get(format!("{}/healthz", api.base)).send().await;
-    let health = health.unwrap();
-    assert_eq!(health.status(), StatusCode::OK);
-    assert_eq!(
-        health.json::<Value>().await.unwrap(),
-        json!({"status": "ok"})
-    );
+    let api = fresh_machine().await;
+    let (status, health) = api.anonymous(Method::GET, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(health, json!({"status": "ok"}));
 
-    let user = api.token(&[
-        "--sub",
-        "alice",
-        "--tenant",
-        "acme",
-        "--phone",
-        "+14155550100",
-    ]);
+    let user = api.user("alice", "+14155550100");
     let (status, body) = api
         .post("/verify/start", &user, json!({"channel": "sms"}))
         .await;
@@ -169,30 +46,24 @@ async fn a_fresh_machine_steps_up_gets_a_video_token_and_moderates_rooms_with_no
     assert_eq!(body["channel"], "sms");
     assert_ne!(body["to"], "+14155550100", "the destination is masked");
 
-    let (status, body) = api
-        .post(
-            "/verify/check",
-            &user,
-            json!({"channel": "sms", "code": "654321"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["status"], "pending");
-    let (status, body) = api
-        .post(
-            "/verify/check",
-            &user,
-            json!({"channel": "sms", "code": "123456"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["status"], "approved");
+    // A wrong code, then the one the fake approves.
+    let mut body = Value::Null;
+    for (code, want, verification) in [
+        ("654321", StatusCode::UNPROCESSABLE_ENTITY, "pending"),
+        (DEV_CODE, StatusCode::OK, "approved"),
+    ] {
+        let check = json!({"channel": "sms", "code": code});
+        let status;
+        (status, body) = api.post("/verify/check", &user, check).await;
+        assert_eq!(status, want, "{body}");
+        assert_eq!(body["status"], verification);
+    }
     let step_up = body["step_up_token"].as_str().unwrap().to_string();
 
     let room = json!({"room": {"type": "class", "id": "9f3c2b1a"}, "device_id": "web-1"});
     let (status, body) = api
         .call(
-            reqwest::Method::POST,
+            Method::POST,
             "/video/token",
             &user,
             &[("X-Step-Up-Token", &step_up)],
@@ -214,7 +85,7 @@ async fn a_fresh_machine_steps_up_gets_a_video_token_and_moderates_rooms_with_no
     assert_eq!(token["grants"]["identity"], "acme:alice:web-1");
     assert_eq!(token["grants"]["video"]["room"], "acme:class:9f3c2b1a");
 
-    let admin = api.token(&["--sub", "ops", "--tenant", "acme", "--scope", "video:admin"]);
+    let admin = api.admin("ops");
     // Another room than the one alice's join has just created (ROOM_CREATION=on_join).
     let new_room = json!({"type": "class", "id": "a1b2c3d4", "record": true});
     let (status, created) = api.post("/admin/rooms", &admin, new_room.clone()).await;
@@ -241,9 +112,7 @@ async fn a_fresh_machine_steps_up_gets_a_video_token_and_moderates_rooms_with_no
     assert_eq!(body["error"]["code"], "room_not_in_progress");
 
     let audit = format!("/admin/audit?room_sid={sid}");
-    let (status, body) = api
-        .call(reqwest::Method::GET, &audit, &admin, &[], None)
-        .await;
+    let (status, body) = api.get(&audit, &admin, &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let actions: Vec<(&str, &str)> = body["entries"]
         .as_array()
@@ -271,8 +140,8 @@ async fn a_fresh_machine_steps_up_gets_a_video_token_and_moderates_rooms_with_no
 
 #[tokio::test]
 async fn a_recorded_room_that_ends_is_composed_once_by_the_fake_twilio() {
-    let api = LocalApi::start().await;
-    let admin = api.token(&["--sub", "ops", "--tenant", "acme", "--scope", "video:admin"]);
+    let api = fresh_machine().await;
+    let admin = api.admin("ops");
     let (status, room) = api
         .post(
             "/admin/rooms",
@@ -290,22 +159,17 @@ async fn a_recorded_room_that_ends_is_composed_once_by_the_fake_twilio() {
             ("SequenceNumber", seq),
         ]
     };
-    assert_eq!(
-        api.room_status(&event("recording-started", "1")).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        api.room_status(&event("room-ended", "2")).await,
-        StatusCode::OK
-    );
-    // Twilio redelivers; the room gets no second composition.
-    assert_eq!(
-        api.room_status(&event("room-ended", "2")).await,
-        StatusCode::OK
-    );
-    let (status, page) = api
-        .fake_twilio_get(&format!("/v1/Compositions?RoomSid={sid}"))
-        .await;
+    // Twilio redelivers the room-ended; the room gets no second composition.
+    for (name, seq) in [
+        ("recording-started", "1"),
+        ("room-ended", "2"),
+        ("room-ended", "2"),
+    ] {
+        let (status, _) = api.room_status(&event(name, seq)).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+    }
+    let compositions = format!("/v1/Compositions?RoomSid={sid}");
+    let (status, page) = answer(api.twilio(Method::GET, &compositions)).await;
     assert_eq!(status, StatusCode::OK);
     let compositions = page["compositions"].as_array().unwrap();
     assert_eq!(compositions.len(), 1, "{page}");
@@ -315,25 +179,18 @@ async fn a_recorded_room_that_ends_is_composed_once_by_the_fake_twilio() {
 
 #[tokio::test]
 async fn the_fake_twilio_refuses_calls_without_credentials_and_unknown_rooms_as_twilio_does() {
-    let api = LocalApi::start().await;
-    let response = api
-        .http
-        .get(format!("{}/__twilio/v1/Rooms", api.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let body: Value = response.json().await.unwrap();
+    let api = fresh_machine().await;
+    let (status, body) = answer(api.http.get(api.url("/__twilio/v1/Rooms"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], 20003);
     assert_eq!(body["status"], 401);
 
-    let (status, body) = api
-        .fake_twilio_get("/v1/Rooms/RM0123456789abcdef0123456789abcdef")
-        .await;
+    let unknown = "/v1/Rooms/RM0123456789abcdef0123456789abcdef";
+    let (status, body) = answer(api.twilio(Method::GET, unknown)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["code"], 20404);
 
-    let admin = api.token(&["--sub", "ops", "--tenant", "acme", "--scope", "video:admin"]);
+    let admin = api.admin("ops");
     let (status, body) = api
         .post(
             "/admin/rooms/RM0123456789abcdef0123456789abcdef/complete",
@@ -347,8 +204,8 @@ async fn the_fake_twilio_refuses_calls_without_credentials_and_unknown_rooms_as_
 
 #[tokio::test]
 async fn every_route_of_the_table_is_served_and_anything_else_is_a_json_404() {
-    let api = LocalApi::start().await;
-    let (get, post) = (reqwest::Method::GET, reqwest::Method::POST);
+    let api = fresh_machine().await;
+    let (get, post) = (Method::GET, Method::POST);
     let served = [
         (get.clone(), "/healthz", StatusCode::OK),
         (post.clone(), "/verify/start", StatusCode::UNAUTHORIZED),
@@ -390,7 +247,7 @@ async fn every_route_of_the_table_is_served_and_anything_else_is_a_json_404() {
     let unserved = [
         (get.clone(), "/verify/start"),
         (post.clone(), "/healthz"),
-        (reqwest::Method::HEAD, "/healthz"),
+        (Method::HEAD, "/healthz"),
         (get.clone(), "/healthz/more"),
         (post.clone(), "/admin/rooms//complete"),
         (post.clone(), "/admin/rooms/%FF/complete"),
@@ -400,12 +257,12 @@ async fn every_route_of_the_table_is_served_and_anything_else_is_a_json_404() {
     for (method, path) in unserved {
         let response = api
             .http
-            .request(method.clone(), format!("{}{path}", api.base))
+            .request(method.clone(), api.url(path))
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
-        if method != reqwest::Method::HEAD {
+        if method != Method::HEAD {
             let body: Value = response.json().await.unwrap();
             assert_eq!(body["error"]["code"], "no_route", "{method} {path}");
         }
@@ -441,16 +298,13 @@ impl Handler for Echo {
 #[tokio::test]
 async fn a_handler_gets_path_parameters_raw_path_route_key_and_claims_as_api_gateway_sends_them() {
     let echo: Arc<dyn Handler> = Arc::new(Echo);
-    let api = LocalApi::with_routes(vec![
+    let api = with_routes(vec![
         routes::post("/admin/rooms/{room_sid}/complete", Proof::Anyone, &echo),
         routes::get("/admin/audit", Proof::Jwt, &echo),
     ])
     .await;
     let (status, body) = api
-        .anonymous(
-            reqwest::Method::POST,
-            "/admin/rooms/RM%41b/complete?x=1%202",
-        )
+        .anonymous(Method::POST, "/admin/rooms/RM%41b/complete?x=1%202")
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["route"], "POST /admin/rooms/{room_sid}/complete");
@@ -463,15 +317,13 @@ async fn a_handler_gets_path_parameters_raw_path_route_key_and_claims_as_api_gat
     );
     assert_eq!(body["claims"], Value::Null);
 
-    let admin = api.token(&["--sub", "ops", "--tenant", "acme", "--scope", "video:admin"]);
-    let (status, body) = api
-        .call(reqwest::Method::GET, "/admin/audit", &admin, &[], None)
-        .await;
+    let admin = api.admin("ops");
+    let (status, body) = api.get("/admin/audit", &admin, &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["route"], "GET /admin/audit");
     assert_eq!(body["claims"]["sub"], "ops");
     assert_eq!(body["claims"]["tenant"], "acme");
-    let (status, body) = api.anonymous(reqwest::Method::GET, "/admin/audit").await;
+    let (status, body) = api.anonymous(Method::GET, "/admin/audit").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "unauthorized");
 }
@@ -479,10 +331,10 @@ async fn a_handler_gets_path_parameters_raw_path_route_key_and_claims_as_api_gat
 #[tokio::test]
 async fn a_request_lambda_http_cannot_convert_is_the_same_400_locally_as_in_lambda() {
     let echo: Arc<dyn Handler> = Arc::new(Echo);
-    let api = LocalApi::with_routes(vec![routes::get("/healthz", Proof::Anyone, &echo)]).await;
+    let api = with_routes(vec![routes::get("/healthz", Proof::Anyone, &echo)]).await;
     let response = api
         .http
-        .get(format!("{}/healthz", api.base))
+        .get(api.url("/healthz"))
         .header("X-Forwarded-Proto", "ht tp")
         .send()
         .await

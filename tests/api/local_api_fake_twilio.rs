@@ -3,41 +3,27 @@
 //! Media redirect (302 with `Location`, the same URL as JSON `redirect_to`, a `Ttl` in range,
 //! a link that works without credentials until it expires).
 
-use reqwest::StatusCode;
+use integration_tests::local_api::{
+    DEV_ACCOUNT, DEV_MESSAGING_SERVICE as SERVICE, LocalApi, answer,
+};
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::local_api_recordings::{Api, DEV_ACCOUNT};
-
-const SERVICE: &str = "MG00000000000000000000000000000000";
-
-async fn send(api: &Api, form: &[(&str, &str)]) -> (StatusCode, Value) {
-    let url = format!(
-        "{}/__twilio/2010-04-01/Accounts/{DEV_ACCOUNT}/Messages.json",
-        api.base
-    );
-    let response = api
-        .http
-        .post(url)
-        .basic_auth("SK0", Some("s"))
-        .form(form)
-        .send();
-    let response = response.await.unwrap();
-    (response.status(), response.json().await.unwrap())
+async fn send(api: &LocalApi, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    answer(
+        api.twilio(Method::POST, &LocalApi::messages_path())
+            .form(form),
+    )
+    .await
 }
 
-async fn get(api: &Api, path: &str) -> reqwest::Response {
-    let url = format!("{}/__twilio{path}", api.base);
-    api.http
-        .get(url)
-        .basic_auth("SK0", Some("s"))
-        .send()
-        .await
-        .unwrap()
+async fn get(api: &LocalApi, path: &str) -> reqwest::Response {
+    api.twilio(Method::GET, path).send().await.unwrap()
 }
 
 #[tokio::test]
 async fn messages_are_created_listed_and_fetched_and_refused_with_twilios_codes() {
-    let api = Api::start(&[]).await;
+    let api = LocalApi::start(&[]).await;
     let form = [
         ("MessagingServiceSid", SERVICE),
         ("To", "+14155550100"),
@@ -103,8 +89,8 @@ async fn messages_are_created_listed_and_fetched_and_refused_with_twilios_codes(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_compositions_media_is_a_redirect_to_a_short_lived_link_never_the_media_itself() {
-    let api = Api::start(&[]).await;
-    let admin = api.token(&["--sub", "ops", "--tenant", "acme", "--scope", "video:admin"]);
+    let api = LocalApi::start(&[]).await;
+    let admin = api.admin("ops");
     let room = api
         .recorded_room_that_ends(&admin, "media-1", &["acme:bob"])
         .await;
@@ -129,13 +115,9 @@ async fn a_compositions_media_is_a_redirect_to_a_short_lived_link_never_the_medi
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let media = format!("{}/__twilio/v1/Compositions/{cj}/Media?Ttl=60", api.base);
-    let answer = no_redirects
-        .get(&media)
-        .basic_auth("SK0", Some("s"))
-        .send()
-        .await
-        .unwrap();
+    let media = format!("/v1/Compositions/{cj}/Media?Ttl=60");
+    let answer = api.twilio(Method::GET, &media).build().unwrap();
+    let answer = no_redirects.execute(answer).await.unwrap();
     assert_eq!(answer.status(), StatusCode::FOUND);
     let location = answer.headers()["location"].to_str().unwrap().to_string();
     let body: Value = answer.json().await.unwrap();
@@ -181,6 +163,7 @@ async fn a_compositions_media_is_a_redirect_to_a_short_lived_link_never_the_medi
             "{path}"
         );
     }
-    let unauthenticated = api.http.get(&media).send().await.unwrap();
+    let unauthenticated = api.http.get(api.url(&format!("/__twilio{media}")));
+    let unauthenticated = unauthenticated.send().await.unwrap();
     assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
 }

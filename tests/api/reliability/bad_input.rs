@@ -179,14 +179,7 @@ async fn every_route_refuses_a_body_over_the_6_mb_limit_before_its_handler_runs(
 #[tokio::test]
 async fn the_local_api_refuses_wrong_methods_and_oversized_bodies_on_every_route_in_the_error_shape()
  {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let settings = local_api::Settings::new(|_| None, listener.local_addr().unwrap());
-    let app = local_api::app(&settings).await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let serving = local_api::serve(listener, std::sync::Arc::new(app), std::future::pending());
-    tokio::spawn(serving);
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::new();
+    let api = integration_tests::local_api::LocalApi::start(&[]).await;
     let over = "a".repeat(BODY_LIMIT + 1);
     for line in TABLE {
         let path = [
@@ -202,13 +195,12 @@ async fn the_local_api_refuses_wrong_methods_and_oversized_bodies_on_every_route
             .filter(|m| **m != line.method && **m != "HEAD");
         let oversized = std::iter::once((line.method, Some(over.clone())));
         for (method, body) in methods.map(|m| (*m, None)).chain(oversized) {
-            let mut request = http.request(method.parse().unwrap(), format!("{base}{path}"));
+            let mut request = api.http.request(method.parse().unwrap(), api.url(&path));
             if let Some(body) = body {
                 request = request.body(body);
             }
-            let response = request.send().await.unwrap();
-            let status = response.status().as_u16();
-            let answer: serde_json::Value = response.json().await.unwrap_or_default();
+            let (status, answer) = integration_tests::local_api::answer(request).await;
+            let status = status.as_u16();
             let what = format!("{method} {path}: {status} {answer}");
             assert!((400..500).contains(&status), "{what}");
             assert!(answer["error"]["code"].is_string(), "{what}");

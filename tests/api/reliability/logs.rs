@@ -7,75 +7,28 @@
 //! by the local API on this branch; the recordings branch adds them, and this scenario should
 //! then go through them too.)
 
-use std::sync::Arc;
-
 use integration_tests::LogCapture;
-use local_api::Settings;
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use integration_tests::local_api::{
+    DEV_API_SECRET, DEV_AUTH_TOKEN, DEV_CODE as CODE, LocalApi, STEP_UP,
+};
+use reqwest::Method;
+use serde_json::json;
 
-/// The local API's dev secrets (`local-api/src/defaults.rs`).
-const DEV_API_SECRET: &str = "local-dev-api-key-secret";
-const DEV_AUTH_TOKEN: &str = "local-dev-auth-token";
 /// The caller's phone number: its digits must not appear in full anywhere.
 const PHONE: &str = "+14155550123";
 /// A code the fake Twilio refuses; it approves `123456`.
 const WRONG_CODE: &str = "864209";
-const CODE: &str = "123456";
 
-struct Client {
-    base: String,
-    http: reqwest::Client,
-    /// Every secret the scenario handled, to look for in the logs.
-    secrets: Vec<String>,
-}
+/// Every secret the scenario handled, to look for in the logs.
+#[derive(Default)]
+struct Secrets(Vec<String>);
 
-impl Client {
-    async fn call(
-        &mut self,
-        method: Method,
-        path: &str,
-        bearer: &str,
-        headers: &[(&str, &str)],
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(bearer);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// A room callback signed with the dev Auth Token; its signature is a secret too.
-    async fn callback(&mut self, params: &[(&str, &str)]) -> StatusCode {
-        let url = format!("{}/twilio/room-status", self.base);
-        let owned: Vec<(String, String)> = params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let signature = shared::twilio::signature::compute(DEV_AUTH_TOKEN, &url, &owned);
-        self.secrets.push(signature.clone());
-        let response = self
-            .http
-            .post(url)
-            .header("X-Twilio-Signature", signature)
-            .form(&owned);
-        response.send().await.unwrap().status()
-    }
-
+impl Secrets {
     /// Remembers a token and its signature part.
-    fn secret(&mut self, token: &str) {
-        self.secrets.push(token.to_string());
+    fn token(&mut self, token: &str) {
+        self.0.push(token.to_string());
         if let Some(mac) = token.rsplit('.').next().filter(|m| m.len() >= 16) {
-            self.secrets.push(mac.to_string());
+            self.0.push(mac.to_string());
         }
     }
 }
@@ -84,28 +37,11 @@ impl Client {
 async fn a_whole_scenario_through_the_local_api_logs_no_secret_token_code_or_phone_number() {
     let logs = LogCapture::default();
     let _capture = logs.install();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let settings = Settings::new(|_| None, listener.local_addr().unwrap());
-    let app = local_api::app(&settings).await.unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(local_api::serve(
-        listener,
-        Arc::new(app),
-        std::future::pending(),
-    ));
-    let jwt_key = settings.auth_secret();
-    let mut c = Client {
-        base,
-        http: reqwest::Client::new(),
-        secrets: vec![],
-    };
-    let token = |args: &[&str]| {
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        local_api::auth::dev_token_from_args(&args, &jwt_key).unwrap()
-    };
-    let user = token(&["--sub", "alice", "--tenant", "acme", "--phone", PHONE]);
-    let admin = token(&[
+    let c = LocalApi::start(&[]).await;
+    let jwt_key = c.auth_secret().to_string();
+    let mut secrets = Secrets::default();
+    let user = c.user("alice", PHONE);
+    let admin = c.token(&[
         "--sub",
         "carol",
         "--tenant",
@@ -115,8 +51,8 @@ async fn a_whole_scenario_through_the_local_api_logs_no_secret_token_code_or_pho
         "--phone",
         PHONE,
     ]);
-    c.secret(&user);
-    c.secret(&admin);
+    secrets.token(&user);
+    secrets.token(&admin);
 
     let (status, _) = c
         .call(
@@ -142,15 +78,15 @@ async fn a_whole_scenario_through_the_local_api_logs_no_secret_token_code_or_pho
         .await;
     assert_eq!(status, 200, "{answer}");
     let proof = answer["step_up_token"].as_str().unwrap().to_string();
-    c.secret(&proof);
+    secrets.token(&proof);
     let body = json!({"room": {"type": "class", "id": "logs"}, "device_id": "web-1"});
-    let step_up = [("X-Step-Up-Token", proof.as_str())];
+    let step_up = [(STEP_UP, proof.as_str())];
     let (status, answer) = c
         .call(Method::POST, "/video/token", &user, &step_up, Some(body))
         .await;
     assert_eq!(status, 200, "{answer}");
-    c.secret(answer["token"].as_str().unwrap());
-    let forged = [("X-Step-Up-Token", "v1.forged.mac")];
+    secrets.token(answer["token"].as_str().unwrap());
+    let forged = [(STEP_UP, "v1.forged.mac")];
     let (status, _) = c
         .call(
             Method::POST,
@@ -181,7 +117,9 @@ async fn a_whole_scenario_through_the_local_api_logs_no_secret_token_code_or_pho
             ("SequenceNumber", sequence),
             ("ParticipantIdentity", "acme:alice:web-1"),
         ];
-        assert_eq!(c.callback(&params).await, 200, "{event}");
+        let (status, signature) = c.room_status(&params).await;
+        assert_eq!(status, 200, "{event}");
+        secrets.0.push(signature);
     }
     let complete = format!("/admin/rooms/{room_sid}/complete");
     let (status, answer) = c.call(Method::POST, &complete, &admin, &[], None).await;
@@ -193,7 +131,9 @@ async fn a_whole_scenario_through_the_local_api_logs_no_secret_token_code_or_pho
         ("StatusCallbackEvent", "room-ended"),
         ("SequenceNumber", "3"),
     ];
-    assert_eq!(c.callback(&ended).await, 200);
+    let (status, signature) = c.room_status(&ended).await;
+    assert_eq!(status, 200);
+    secrets.0.push(signature);
     let audit = format!("/admin/audit?room_sid={room_sid}");
     let (status, answer) = c.call(Method::GET, &audit, &admin, &[], None).await;
     assert_eq!(status, 200, "{answer}");
@@ -227,7 +167,8 @@ async fn a_whole_scenario_through_the_local_api_logs_no_secret_token_code_or_pho
         ("the phone number".into(), PHONE[2..].into()),
     ];
     forbidden.extend(
-        c.secrets
+        secrets
+            .0
             .iter()
             .map(|s| ("a token or signature".to_string(), s.clone())),
     );

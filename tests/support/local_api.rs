@@ -1,0 +1,243 @@
+//! The local API over real HTTP, as the tests drive it: served on a free loopback port from the
+//! variables a test gives (never the process environment: `scripts/test` exports `TABLE_NAME` and
+//! AWS endpoints, and these tests are the run on a fresh machine), with a client that carries
+//! dev bearer tokens, step-up proofs and signed Twilio callbacks, and reaches the fake Twilio.
+
+use std::sync::Arc;
+
+use local_api::{App, Settings};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// The dev Account SID (`local-api/src/defaults.rs`).
+pub const DEV_ACCOUNT: &str = "AC00000000000000000000000000000000";
+/// The dev API key SID.
+pub const DEV_API_KEY: &str = "SK00000000000000000000000000000000";
+/// The dev API key secret, which signs Access Tokens on the dev credentials.
+pub const DEV_API_SECRET: &str = "local-dev-api-key-secret";
+/// The dev Auth Token, which Twilio's callbacks are signed with locally.
+pub const DEV_AUTH_TOKEN: &str = "local-dev-auth-token";
+/// The dev Messaging service.
+pub const DEV_MESSAGING_SERVICE: &str = "MG00000000000000000000000000000000";
+/// The code the fake Twilio's Verify approves.
+pub const DEV_CODE: &str = "123456";
+
+/// The header that carries a step-up proof.
+pub const STEP_UP: &str = "X-Step-Up-Token";
+
+/// A local API served on a free loopback port; it stops when dropped.
+pub struct LocalApi {
+    /// `http://127.0.0.1:{port}`.
+    pub base: String,
+    /// A plain client, for requests the helpers below do not make.
+    pub http: reqwest::Client,
+    /// The base URL of the embedded fake Twilio, when the settings use it.
+    pub fake_twilio: Option<String>,
+    auth_secret: String,
+    _stop: oneshot::Sender<()>,
+}
+
+impl LocalApi {
+    /// Starts the local API reading only `vars`. The listener is bound before the app is built
+    /// and served, so the first request waits for it rather than failing: nothing to poll.
+    pub async fn start(vars: &[(&str, &str)]) -> Self {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let env = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let listener = free_port().await;
+        let settings = Settings::new(env, listener.local_addr().expect("a bound address"));
+        let app = local_api::app(&settings)
+            .await
+            .expect("the local API starts");
+        let mut api = Self::serve(listener, app, settings.auth_secret());
+        api.fake_twilio = settings.fake_twilio().map(str::to_string);
+        api
+    }
+
+    /// Serves `app`, which accepts bearer tokens signed with `auth_secret`.
+    pub async fn serve_app(app: App, auth_secret: String) -> Self {
+        Self::serve(free_port().await, app, auth_secret)
+    }
+
+    fn serve(listener: TcpListener, app: App, auth_secret: String) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let base = format!("http://{}", listener.local_addr().expect("a bound address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        tokio::spawn(local_api::serve(listener, Arc::new(app), shutdown));
+        Self {
+            base,
+            http: reqwest::Client::new(),
+            fake_twilio: None,
+            auth_secret,
+            _stop: stop,
+        }
+    }
+
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The key that signs the bearer tokens this local API accepts (a secret to the logs).
+    pub fn auth_secret(&self) -> &str {
+        &self.auth_secret
+    }
+
+    /// A dev bearer token, as `local-api token …` prints it for `args`.
+    pub fn token(&self, args: &[&str]) -> String {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        local_api::auth::dev_token_from_args(&args, &self.auth_secret).expect("a dev token")
+    }
+
+    /// A bearer token of `sub`, a user of tenant acme with `phone`.
+    pub fn user(&self, sub: &str, phone: &str) -> String {
+        self.token(&["--sub", sub, "--tenant", "acme", "--phone", phone])
+    }
+
+    /// A bearer token of `sub`, an admin of tenant acme without a phone number.
+    pub fn admin(&self, sub: &str) -> String {
+        self.token(&["--sub", sub, "--tenant", "acme", "--scope", "video:admin"])
+    }
+
+    /// A request without credentials; its status and JSON body.
+    pub async fn anonymous(&self, method: Method, path: &str) -> (StatusCode, Value) {
+        answer(self.http.request(method, self.url(path))).await
+    }
+
+    /// A request with `bearer`, `headers` and a JSON `body`; its status and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(bearer);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        answer(request).await
+    }
+
+    /// `POST` of a JSON `body` with `bearer`.
+    pub async fn post(&self, path: &str, bearer: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, bearer, &[], Some(body)).await
+    }
+
+    /// `GET` with `bearer` and `headers`.
+    pub async fn get(
+        &self,
+        path: &str,
+        bearer: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        self.call(Method::GET, path, bearer, headers, None).await
+    }
+
+    /// A step-up proof for `bearer`'s user, through the fake's Verify (start, then the code it
+    /// approves).
+    pub async fn step_up(&self, bearer: &str) -> String {
+        let (status, body) = self
+            .post("/verify/start", bearer, json!({"channel": "sms"}))
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        let check = json!({"channel": "sms", "code": DEV_CODE});
+        let (status, body) = self.post("/verify/check", bearer, check).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["step_up_token"].as_str().expect("a proof").to_string()
+    }
+
+    /// A room status callback of `params` signed with the dev Auth Token, as Twilio sends it:
+    /// its status, and the signature it carried.
+    pub async fn room_status(&self, params: &[(&str, &str)]) -> (StatusCode, String) {
+        let url = self.url("/twilio/room-status");
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let signature = shared::twilio::signature::compute(DEV_AUTH_TOKEN, &url, &params);
+        let sent = self
+            .http
+            .post(url)
+            .header(shared::twilio::signature::HEADER, &signature)
+            .form(&params)
+            .send()
+            .await
+            .expect("the local API answers");
+        (sent.status(), signature)
+    }
+
+    /// A request to the fake Twilio's `path`, with the dev API key as our Twilio client sends it.
+    pub fn twilio(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(&format!("/__twilio{path}")))
+            .basic_auth(DEV_API_KEY, Some(DEV_API_SECRET))
+    }
+
+    /// The dev account's Messages path at the fake Twilio.
+    pub fn messages_path() -> String {
+        format!("/2010-04-01/Accounts/{DEV_ACCOUNT}/Messages.json")
+    }
+
+    /// The messages the fake Twilio recorded, newest first, as Twilio's Messages list answers.
+    pub async fn messages(&self) -> Vec<Value> {
+        let (status, page) = answer(self.twilio(Method::GET, &Self::messages_path())).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page["messages"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// A recorded room created by `admin` as `{"type": "class", "id": id}`, joined at the fake
+    /// Twilio by `identities` (its stand-in for a media connection), then completed: its SID.
+    pub async fn recorded_room_that_ends(
+        &self,
+        admin: &str,
+        id: &str,
+        identities: &[&str],
+    ) -> String {
+        let room = json!({"type": "class", "id": id, "record": true});
+        let (status, room) = self.post("/admin/rooms", admin, room).await;
+        assert_eq!(status, StatusCode::CREATED, "{room}");
+        let sid = room["sid"].as_str().expect("a room SID").to_string();
+        for identity in identities {
+            let joined = format!("/__twilio/dev/rooms/{sid}/participants");
+            let joined = self
+                .http
+                .post(self.url(&joined))
+                .form(&[("Identity", identity)]);
+            let (status, body) = answer(joined).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let complete = format!("/admin/rooms/{sid}/complete");
+        let (status, body) = self.post(&complete, admin, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        sid
+    }
+}
+
+/// A listener on a free loopback port.
+async fn free_port() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free loopback port")
+}
+
+/// The status and JSON body (`null` when there is none) of `request`'s answer.
+pub async fn answer(request: RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.expect("the local API answers");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
