@@ -6,11 +6,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use integration_tests::local_api::{DEV_API_SECRET, DEV_CODE, LocalApi, answer};
+use integration_tests::local_api::{LocalApi, answer};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use local_api::App;
+use local_api::fake_twilio::DEV_CODE;
 use local_api::routes::{self, Proof};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -20,7 +21,7 @@ use shared::http::Handler;
 /// credentials, which use the embedded fake Twilio.
 async fn fresh_machine() -> LocalApi {
     let api = LocalApi::start(&[]).await;
-    assert!(api.fake_twilio.is_some(), "dev credentials use the fake");
+    assert!(api.fake_twilio().is_some(), "dev credentials use the fake");
     api
 }
 
@@ -77,7 +78,7 @@ async fn a_fresh_machine_steps_up_gets_a_video_token_and_moderates_rooms_with_no
     validation.validate_aud = false;
     let token = jsonwebtoken::decode::<Value>(
         body["token"].as_str().unwrap(),
-        &DecodingKey::from_secret(DEV_API_SECRET.as_bytes()),
+        &DecodingKey::from_secret(api.setting("TWILIO_API_SECRET").as_bytes()),
         &validation,
     )
     .unwrap()

@@ -3,18 +3,12 @@
 //! Media redirect (302 with `Location`, the same URL as JSON `redirect_to`, a `Ttl` in range,
 //! a link that works without credentials until it expires).
 
-use integration_tests::local_api::{
-    DEV_ACCOUNT, DEV_MESSAGING_SERVICE as SERVICE, LocalApi, answer,
-};
+use integration_tests::local_api::{LocalApi, answer};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 async fn send(api: &LocalApi, form: &[(&str, &str)]) -> (StatusCode, Value) {
-    answer(
-        api.twilio(Method::POST, &LocalApi::messages_path())
-            .form(form),
-    )
-    .await
+    answer(api.twilio(Method::POST, &api.messages_path()).form(form)).await
 }
 
 async fn get(api: &LocalApi, path: &str) -> reqwest::Response {
@@ -24,8 +18,10 @@ async fn get(api: &LocalApi, path: &str) -> reqwest::Response {
 #[tokio::test]
 async fn messages_are_created_listed_and_fetched_and_refused_with_twilios_codes() {
     let api = LocalApi::start(&[]).await;
+    let service = api.setting("TWILIO_MESSAGING_SERVICE_SID");
+    let account = api.setting("TWILIO_ACCOUNT_SID");
     let form = [
-        ("MessagingServiceSid", SERVICE),
+        ("MessagingServiceSid", service.as_str()),
         ("To", "+14155550100"),
         ("Body", "hi"),
     ];
@@ -34,19 +30,19 @@ async fn messages_are_created_listed_and_fetched_and_refused_with_twilios_codes(
     let sid = message["sid"].as_str().unwrap();
     assert!(sid.starts_with("SM") && sid.len() == 34, "{sid}");
     assert_eq!(message["status"], "accepted");
-    assert_eq!(message["messaging_service_sid"], SERVICE);
-    assert_eq!(message["account_sid"], DEV_ACCOUNT);
+    assert_eq!(message["messaging_service_sid"], service);
+    assert_eq!(message["account_sid"], account);
     assert_eq!(message["direction"], "outbound-api");
     assert!(
         message["date_created"].as_str().unwrap().ends_with("+0000"),
         "RFC 2822"
     );
-    let uri = format!("/2010-04-01/Accounts/{DEV_ACCOUNT}/Messages/{sid}.json");
+    let uri = format!("/2010-04-01/Accounts/{account}/Messages/{sid}.json");
     assert_eq!(message["uri"], uri.as_str());
 
     let fetched: Value = get(&api, &uri).await.json().await.unwrap();
     assert_eq!(fetched, message);
-    let list = format!("/2010-04-01/Accounts/{DEV_ACCOUNT}/Messages.json");
+    let list = format!("/2010-04-01/Accounts/{account}/Messages.json");
     let page: Value = get(&api, &list).await.json().await.unwrap();
     assert_eq!(page["messages"], serde_json::json!([message]));
     assert_eq!(page["next_page_uri"], Value::Null);
@@ -61,7 +57,11 @@ async fn messages_are_created_listed_and_fetched_and_refused_with_twilios_codes(
     ] {
         let (status, error) = send(
             &api,
-            &[("MessagingServiceSid", SERVICE), ("To", to), ("Body", body)],
+            &[
+                ("MessagingServiceSid", service.as_str()),
+                ("To", to),
+                ("Body", body),
+            ],
         )
         .await;
         assert_eq!(

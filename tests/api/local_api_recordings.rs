@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use integration_tests::local_api::{DEV_MESSAGING_SERVICE, LocalApi, STEP_UP};
+use integration_tests::local_api::{LocalApi, STEP_UP};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -51,7 +51,8 @@ async fn a_recorded_room_ends_its_owner_gets_one_sms_and_fetches_the_link_with_a
     assert_eq!(messages.len(), 1, "{messages:?}");
     let sms = &messages[0];
     assert_eq!(sms["to"], OWNER_PHONE);
-    assert_eq!(sms["messaging_service_sid"], DEV_MESSAGING_SERVICE);
+    let service = api.setting("TWILIO_MESSAGING_SERVICE_SID");
+    assert_eq!(sms["messaging_service_sid"], service);
     assert_eq!(sms["status"], "accepted");
     let text = sms["body"].as_str().unwrap();
     assert!(

@@ -5,24 +5,12 @@
 
 use std::sync::Arc;
 
+use local_api::fake_twilio::DEV_CODE;
 use local_api::{App, Settings};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-
-/// The dev Account SID (`local-api/src/defaults.rs`).
-pub const DEV_ACCOUNT: &str = "AC00000000000000000000000000000000";
-/// The dev API key SID.
-pub const DEV_API_KEY: &str = "SK00000000000000000000000000000000";
-/// The dev API key secret, which signs Access Tokens on the dev credentials.
-pub const DEV_API_SECRET: &str = "local-dev-api-key-secret";
-/// The dev Auth Token, which Twilio's callbacks are signed with locally.
-pub const DEV_AUTH_TOKEN: &str = "local-dev-auth-token";
-/// The dev Messaging service.
-pub const DEV_MESSAGING_SERVICE: &str = "MG00000000000000000000000000000000";
-/// The code the fake Twilio's Verify approves.
-pub const DEV_CODE: &str = "123456";
 
 /// The header that carries a step-up proof.
 pub const STEP_UP: &str = "X-Step-Up-Token";
@@ -33,8 +21,8 @@ pub struct LocalApi {
     pub base: String,
     /// A plain client, for requests the helpers below do not make.
     pub http: reqwest::Client,
-    /// The base URL of the embedded fake Twilio, when the settings use it.
-    pub fake_twilio: Option<String>,
+    /// What it runs with; `None` for an app served as it was given.
+    settings: Option<Settings>,
     auth_secret: String,
     _stop: oneshot::Sender<()>,
 }
@@ -54,7 +42,7 @@ impl LocalApi {
             .await
             .expect("the local API starts");
         let mut api = Self::serve(listener, app, settings.auth_secret());
-        api.fake_twilio = settings.fake_twilio().map(str::to_string);
+        api.settings = Some(settings);
         api
     }
 
@@ -74,7 +62,7 @@ impl LocalApi {
         Self {
             base,
             http: reqwest::Client::new(),
-            fake_twilio: None,
+            settings: None,
             auth_secret,
             _stop: stop,
         }
@@ -83,6 +71,23 @@ impl LocalApi {
     /// The full URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The value of `name` the local API runs with: the test's, else its local default (the dev
+    /// credentials and services).
+    pub fn setting(&self, name: &str) -> String {
+        let settings = self
+            .settings
+            .as_ref()
+            .expect("a local API started from settings");
+        settings
+            .lookup(name)
+            .unwrap_or_else(|| panic!("{name} has no value"))
+    }
+
+    /// The base URL of the embedded fake Twilio, when the settings use it.
+    pub fn fake_twilio(&self) -> Option<&str> {
+        self.settings.as_ref().and_then(Settings::fake_twilio)
     }
 
     /// The key that signs the bearer tokens this local API accepts (a secret to the logs).
@@ -161,7 +166,7 @@ impl LocalApi {
         body["step_up_token"].as_str().expect("a proof").to_string()
     }
 
-    /// A room status callback of `params` signed with the dev Auth Token, as Twilio sends it:
+    /// A room status callback of `params` signed with the Auth Token, as Twilio sends it:
     /// its status, and the signature it carried.
     pub async fn room_status(&self, params: &[(&str, &str)]) -> (StatusCode, String) {
         let url = self.url("/twilio/room-status");
@@ -169,7 +174,8 @@ impl LocalApi {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let signature = shared::twilio::signature::compute(DEV_AUTH_TOKEN, &url, &params);
+        let auth_token = self.setting("TWILIO_AUTH_TOKEN");
+        let signature = shared::twilio::signature::compute(&auth_token, &url, &params);
         let sent = self
             .http
             .post(url)
@@ -181,21 +187,23 @@ impl LocalApi {
         (sent.status(), signature)
     }
 
-    /// A request to the fake Twilio's `path`, with the dev API key as our Twilio client sends it.
+    /// A request to the fake Twilio's `path`, with the API key as our Twilio client sends it.
     pub fn twilio(&self, method: Method, path: &str) -> RequestBuilder {
+        let secret = self.setting("TWILIO_API_SECRET");
         self.http
             .request(method, self.url(&format!("/__twilio{path}")))
-            .basic_auth(DEV_API_KEY, Some(DEV_API_SECRET))
+            .basic_auth(self.setting("TWILIO_API_KEY"), Some(secret))
     }
 
-    /// The dev account's Messages path at the fake Twilio.
-    pub fn messages_path() -> String {
-        format!("/2010-04-01/Accounts/{DEV_ACCOUNT}/Messages.json")
+    /// The account's Messages path at the fake Twilio.
+    pub fn messages_path(&self) -> String {
+        let account = self.setting("TWILIO_ACCOUNT_SID");
+        format!("/2010-04-01/Accounts/{account}/Messages.json")
     }
 
     /// The messages the fake Twilio recorded, newest first, as Twilio's Messages list answers.
     pub async fn messages(&self) -> Vec<Value> {
-        let (status, page) = answer(self.twilio(Method::GET, &Self::messages_path())).await;
+        let (status, page) = answer(self.twilio(Method::GET, &self.messages_path())).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         page["messages"].as_array().cloned().unwrap_or_default()
     }

@@ -8,9 +8,8 @@
 //! then go through them too.)
 
 use integration_tests::LogCapture;
-use integration_tests::local_api::{
-    DEV_API_SECRET, DEV_AUTH_TOKEN, DEV_CODE as CODE, LocalApi, STEP_UP,
-};
+use integration_tests::local_api::{LocalApi, STEP_UP};
+use local_api::fake_twilio::DEV_CODE as CODE;
 use reqwest::Method;
 use serde_json::json;
 
@@ -158,8 +157,8 @@ async fn a_whole_scenario_through_the_local_api_logs_no_secret_token_code_or_pho
         lines.len()
     );
     let mut forbidden: Vec<(String, String)> = vec![
-        ("the API key secret".into(), DEV_API_SECRET.into()),
-        ("the Auth Token".into(), DEV_AUTH_TOKEN.into()),
+        ("the API key secret".into(), c.setting("TWILIO_API_SECRET")),
+        ("the Auth Token".into(), c.setting("TWILIO_AUTH_TOKEN")),
         ("the JWT key".into(), jwt_key.clone()),
         ("a Verify code".into(), CODE.into()),
         ("a Verify code".into(), WRONG_CODE.into()),
