@@ -19,11 +19,23 @@ pub fn room_status_url() -> String {
 /// A room status callback for `params`, as the HTTP API delivers it (body base64), signed with
 /// the test Auth Token; `token` is its `I-Twilio-Idempotency-Token` (none when `None`).
 pub fn room_status(params: &[(&str, &str)], token: Option<&str>) -> Value {
+    signed_callback("room-status-room-ended", &room_status_url(), params, token)
+}
+
+/// Twilio's POST of `params` to `url` on the shape of the fixture `fixture`, as the HTTP API
+/// delivers it (body base64), signed with the test Auth Token; `token` is its
+/// `I-Twilio-Idempotency-Token` (none when `None`).
+pub fn signed_callback(
+    fixture: &str,
+    url: &str,
+    params: &[(&str, &str)],
+    token: Option<&str>,
+) -> Value {
     let owned: Vec<(String, String)> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let mut event = event("room-status-room-ended");
+    let mut event = event(fixture);
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(&owned)
         .finish();
@@ -32,7 +44,7 @@ pub fn room_status(params: &[(&str, &str)], token: Option<&str>) -> Value {
     let headers = event["headers"].as_object_mut().expect("headers");
     headers.insert(
         signature::HEADER.into(),
-        Value::String(signature::compute(AUTH_TOKEN, &room_status_url(), &owned)),
+        Value::String(signature::compute(AUTH_TOKEN, url, &owned)),
     );
     match token {
         Some(t) => headers.insert(
