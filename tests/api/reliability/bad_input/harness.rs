@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use integration_tests::faults::{FaultProxy, Limits, dynamo_client, moto};
+use integration_tests::functions::handler;
 use integration_tests::webhook::{body, invoke};
 use integration_tests::{backends, config_with_twilio, table_name};
 use serde_json::{Value, json};
@@ -18,7 +19,7 @@ use super::table::{Function, Line};
 pub(super) struct Harness {
     store: FaultProxy,
     twilio: MockServer,
-    functions: Vec<(Function, Box<dyn Handler>)>,
+    functions: Vec<(Function, Arc<dyn Handler>)>,
 }
 
 impl Harness {
@@ -31,33 +32,13 @@ impl Harness {
         ));
         let twilio = MockServer::start().await;
         let config = config_with_twilio(&twilio.uri(), &[]);
-        let functions: Vec<(Function, Box<dyn Handler>)> = vec![
-            (Function::Health, Box::new(health::Health)),
-            (
-                Function::Verify,
-                Box::new(verify::State::new(&config, &backends).unwrap()),
-            ),
-            (
-                Function::Token,
-                Box::new(token::State::new(&config, &backends).unwrap()),
-            ),
-            (
-                Function::Webhook,
-                Box::new(webhook::State::new(&config, &backends)),
-            ),
-            (
-                Function::Composition,
-                Box::new(composition::State::new(&config, &backends).unwrap()),
-            ),
-            (
-                Function::Rooms,
-                Box::new(rooms::State::new(&config, &backends).unwrap()),
-            ),
-            (
-                Function::Presence,
-                Box::new(presence::State::new(&config, &backends)),
-            ),
-        ];
+        let functions = Function::ALL
+            .into_iter()
+            .map(|f| {
+                let handler = handler(f.name(), &config, &backends);
+                (f, handler.expect("an HTTP function"))
+            })
+            .collect();
         Self {
             store,
             twilio,

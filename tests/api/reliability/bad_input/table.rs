@@ -36,6 +36,32 @@ pub(crate) enum Function {
     Presence,
 }
 
+impl Function {
+    /// Every one, in the table's order.
+    pub(crate) const ALL: [Function; 7] = [
+        Function::Health,
+        Function::Verify,
+        Function::Token,
+        Function::Webhook,
+        Function::Composition,
+        Function::Rooms,
+        Function::Presence,
+    ];
+
+    /// Its folder under `functions/`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Function::Health => "health",
+            Function::Verify => "verify",
+            Function::Token => "token",
+            Function::Webhook => "webhook",
+            Function::Composition => "composition",
+            Function::Rooms => "rooms",
+            Function::Presence => "presence",
+        }
+    }
+}
+
 /// Where a route takes an id.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Id {
