@@ -8,7 +8,6 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, Projection,
 };
-use base64::Engine;
 use serde_json::{Value, json};
 use shared::aws::Backends;
 use shared::dynamo::DynamoTable;
@@ -19,11 +18,10 @@ use shared::store::compositions::{
 };
 use shared::store::owners::RoomOwner;
 use shared::store::rooms::{RoomChange, RoomUpdate};
-use shared::twilio::signature;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, config_with_twilio, event, sdk, table_name};
+use crate::{ACCOUNT_SID, PUBLIC_BASE_URL, config_with_twilio, sdk, table_name};
 
 /// The URL Twilio signs composition callbacks for in tests.
 pub fn composition_status_url() -> String {
@@ -91,29 +89,8 @@ pub async fn isolated_table() -> String {
 /// A composition status callback for `params`, as the HTTP API delivers it, signed with the
 /// test Auth Token; `token` is its `I-Twilio-Idempotency-Token` (none when `None`).
 pub fn composition_status(params: &[(&str, &str)], token: Option<&str>) -> Value {
-    let owned: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let mut event = event("composition-available");
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&owned)
-        .finish();
-    event["body"] = Value::String(base64::engine::general_purpose::STANDARD.encode(body));
-    let headers = event["headers"].as_object_mut().expect("headers");
-    headers.insert(
-        signature::HEADER.into(),
-        Value::String(signature::compute(
-            AUTH_TOKEN,
-            &composition_status_url(),
-            &owned,
-        )),
-    );
-    match token {
-        Some(t) => headers.insert("i-twilio-idempotency-token".into(), Value::String(t.into())),
-        None => headers.remove("i-twilio-idempotency-token"),
-    };
-    event
+    let url = composition_status_url();
+    crate::webhook::signed_callback("composition-available", &url, params, token)
 }
 
 /// The fields of a composition callback of `event` at `timestamp`, then `extra`.
@@ -298,12 +275,17 @@ pub async fn mount_no_compositions(twilio: &MockServer, room_sid: &str) {
     Mock::given(method("GET"))
         .and(path("/v1/Compositions"))
         .and(query_param("RoomSid", room_sid))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "compositions": [],
-            "meta": {"page": 0, "page_size": 50, "key": "compositions", "next_page_url": null}
-        })))
+        .respond_with(no_compositions())
         .mount(twilio)
         .await;
+}
+
+/// A composition list with none, as Twilio pages it.
+pub fn no_compositions() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "compositions": [],
+        "meta": {"page": 0, "page_size": 50, "key": "compositions", "next_page_url": null}
+    }))
 }
 
 /// A composition resource of `status`.

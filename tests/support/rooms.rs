@@ -114,8 +114,9 @@ pub async fn expect_once(server: &MockServer, verb: &str, at: &str, answer: Resp
         .await;
 }
 
-/// Twilio answering `verb` on `at` with `answer`, as often as asked.
-pub async fn answer(server: &MockServer, verb: &str, at: &str, answer: ResponseTemplate) {
+/// Twilio answering `verb` on `at` with `answer` (a template, or a function of the request), as
+/// often as asked.
+pub async fn answer(server: &MockServer, verb: &str, at: &str, answer: impl Respond + 'static) {
     Mock::given(method(verb))
         .and(path(at))
         .respond_with(answer)

@@ -5,12 +5,11 @@
 use std::sync::Arc;
 
 use integration_tests::recordings::{
-    composition, composition_json, ended_room, message_created, own,
+    composition, composition_json, ended_room, message_created, messages, no_compositions, own,
 };
-use integration_tests::rooms::{participant_json, room_json};
+use integration_tests::rooms::{answer, participant_json, room_json};
 use integration_tests::verify_token::verification;
 use integration_tests::{backends_on, config_with_twilio};
-use serde_json::json;
 use shared::aws::Backends;
 use shared::clock::now_unix;
 use shared::http::Handler;
@@ -18,7 +17,7 @@ use shared::memory::MemoryStore;
 use shared::store::Store;
 use shared::store::compositions::CompositionStatus;
 use shared::store::rooms::names::RoomEntry;
-use wiremock::matchers::{method, path, path_regex};
+use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 pub(crate) const NAME: &str = "acme:class:9f3c2b1a";
@@ -50,15 +49,9 @@ pub(crate) async fn twilio() -> MockServer {
         .respond_with(room("completed"))
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/Rooms"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(room_json(
-            ROOM,
-            NAME,
-            "in-progress",
-        )))
-        .mount(&server)
-        .await;
+    let created = room_json(ROOM, NAME, "in-progress");
+    let created = ResponseTemplate::new(201).set_body_json(created);
+    answer(&server, "POST", "/v1/Rooms", created).await;
     let participant = |status: &'static str| {
         move |req: &Request| {
             let sid = req
@@ -83,33 +76,15 @@ pub(crate) async fn twilio() -> MockServer {
         .respond_with(participant("disconnected"))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/Compositions/{COMPOSITION}/Media")))
-        .respond_with(ResponseTemplate::new(302).insert_header(
-            "Location",
-            format!("{}/signed/{COMPOSITION}.mp4?Expires=600", server.uri()),
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/Compositions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "compositions": [],
-            "meta": {"page": 0, "page_size": 50, "key": "compositions", "next_page_url": null}
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/Compositions"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(composition_json(
-            COMPOSITION,
-            ROOM,
-            "enqueued",
-        )))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path_regex(r"/Messages\.json$"))
+    let media = format!("/v1/Compositions/{COMPOSITION}/Media");
+    let link = format!("{}/signed/{COMPOSITION}.mp4?Expires=600", server.uri());
+    let redirect = ResponseTemplate::new(302).insert_header("Location", link);
+    answer(&server, "GET", &media, redirect).await;
+    answer(&server, "GET", "/v1/Compositions", no_compositions()).await;
+    let created = composition_json(COMPOSITION, ROOM, "enqueued");
+    let created = ResponseTemplate::new(201).set_body_json(created);
+    answer(&server, "POST", "/v1/Compositions", created).await;
+    messages()
         .respond_with(message_created("SM0123456789abcdef0123456789abcdef"))
         .mount(&server)
         .await;
@@ -140,18 +115,7 @@ pub(crate) fn handler(
     backends: &Backends,
 ) -> Option<Arc<dyn Handler>> {
     let config = config_with_twilio(&twilio.uri(), &[]);
-    let h: Arc<dyn Handler> = match function {
-        "health" => Arc::new(health::Health),
-        "token" => Arc::new(token::State::new(&config, backends).unwrap()),
-        "presence" => Arc::new(presence::State::new(&config, backends)),
-        "verify" => Arc::new(verify::State::new(&config, backends).unwrap()),
-        "webhook" => Arc::new(webhook::State::new(&config, backends)),
-        "composition" => Arc::new(composition::State::new(&config, backends).unwrap()),
-        "rooms" => Arc::new(rooms::State::new(&config, backends).unwrap()),
-        "reconciler" | "key-rotation" => return None,
-        other => panic!("no handler for {other}: add it here"),
-    };
-    Some(h)
+    integration_tests::functions::handler(function, &config, backends)
 }
 
 /// What a presence read needs: the event's room, in progress, known by its name.

@@ -8,9 +8,10 @@
 mod callbacks;
 mod runs;
 
-use integration_tests::recordings::{composition_json, message_created, messages};
+use integration_tests::recordings::{composition_json, message_created, messages, no_compositions};
+use integration_tests::rooms::{answer, form};
 use integration_tests::sid;
-use wiremock::matchers::{method, path, path_regex};
+use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const NAME: &str = "acme:class:9f3c2b1a";
@@ -19,29 +20,14 @@ const PHONE: &str = "+14155550100";
 /// Answers Twilio's composition create, list (none yet), fetch (processing) and Messages create.
 async fn twilio() -> MockServer {
     let twilio = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/Compositions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "compositions": [],
-            "meta": {"page": 0, "page_size": 50, "key": "compositions", "next_page_url": null}
-        })))
-        .mount(&twilio)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/Compositions"))
-        .respond_with(|req: &Request| {
-            let form: Vec<(String, String)> = url::form_urlencoded::parse(&req.body)
-                .into_owned()
-                .collect();
-            let room = form
-                .iter()
-                .find(|(k, _)| k == "RoomSid")
-                .map(|(_, v)| v.clone());
-            let created = composition_json(&sid("CJ"), &room.unwrap_or_default(), "enqueued");
-            ResponseTemplate::new(201).set_body_json(created)
-        })
-        .mount(&twilio)
-        .await;
+    answer(&twilio, "GET", "/v1/Compositions", no_compositions()).await;
+    let create = |req: &Request| {
+        let room = form(req).into_iter().find(|(k, _)| k == "RoomSid");
+        let room = room.map(|(_, v)| v).unwrap_or_default();
+        let created = composition_json(&sid("CJ"), &room, "enqueued");
+        ResponseTemplate::new(201).set_body_json(created)
+    };
+    answer(&twilio, "POST", "/v1/Compositions", create).await;
     Mock::given(method("GET"))
         .and(path_regex(r"^/v1/Compositions/CJ[0-9a-f]{32}$"))
         .respond_with(|req: &Request| {
