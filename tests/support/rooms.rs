@@ -129,6 +129,12 @@ pub fn form(request: &wiremock::Request) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(&request.body).expect("a form body")
 }
 
+/// The last segment of a received request's path: the SID of the resource it names.
+pub fn last_segment(request: &wiremock::Request) -> String {
+    let path = request.url.path();
+    path.rsplit('/').next().unwrap_or_default().to_string()
+}
+
 /// The received requests of `method` to `path`.
 pub async fn received(server: &MockServer, method: &str, path: &str) -> Vec<wiremock::Request> {
     server
@@ -183,7 +189,7 @@ impl Respond for Create {
 
 impl Respond for Fetch {
     fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
-        let key = request.url.path().rsplit('/').next().unwrap_or_default();
+        let key = last_segment(request);
         let key = key.replace("%3A", ":").replace("%3a", ":");
         let state = self.0.0.lock().unwrap();
         let sid = state.open.get(&key).cloned().unwrap_or(key);

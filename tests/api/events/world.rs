@@ -7,7 +7,7 @@ use std::sync::Arc;
 use integration_tests::recordings::{
     composition, composition_json, ended_room, message_created, messages, no_compositions, own,
 };
-use integration_tests::rooms::{answer, participant_json, room_json};
+use integration_tests::rooms::{answer, last_segment, participant_json, room_json};
 use integration_tests::verify_token::verification;
 use integration_tests::{backends_on, config_with_twilio};
 use shared::aws::Backends;
@@ -54,15 +54,8 @@ pub(crate) async fn twilio() -> MockServer {
     answer(&server, "POST", "/v1/Rooms", created).await;
     let participant = |status: &'static str| {
         move |req: &Request| {
-            let sid = req
-                .url
-                .path()
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            ResponseTemplate::new(200)
-                .set_body_json(participant_json(ROOM, &sid, "acme:bob", status))
+            let participant = participant_json(ROOM, &last_segment(req), "acme:bob", status);
+            ResponseTemplate::new(200).set_body_json(participant)
         }
     };
     let participants = r"^/v1/Rooms/RM[0-9a-f]{32}/Participants/PA[0-9a-f]{32}$";

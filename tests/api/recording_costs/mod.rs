@@ -9,7 +9,7 @@ mod callbacks;
 mod runs;
 
 use integration_tests::recordings::{composition_json, message_created, messages, no_compositions};
-use integration_tests::rooms::{answer, form};
+use integration_tests::rooms::{answer, form, last_segment};
 use integration_tests::sid;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -31,14 +31,8 @@ async fn twilio() -> MockServer {
     Mock::given(method("GET"))
         .and(path_regex(r"^/v1/Compositions/CJ[0-9a-f]{32}$"))
         .respond_with(|req: &Request| {
-            let cj = req
-                .url
-                .path()
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            ResponseTemplate::new(200).set_body_json(composition_json(&cj, "RM", "processing"))
+            let processing = composition_json(&last_segment(req), "RM", "processing");
+            ResponseTemplate::new(200).set_body_json(processing)
         })
         .mount(&twilio)
         .await;
