@@ -23,6 +23,12 @@ async fn cost(
     counts
 }
 
+/// A duplicate's requests, printed under `label`: its one conditional claim write, no read.
+async fn duplicate(counter: &Counter, label: &str, call: impl Future<Output = serde_json::Value>) {
+    let counts = cost(counter, label, call).await;
+    assert_eq!((counts.reads(), counts.writes()), (0, 1), "{counts}");
+}
+
 #[tokio::test]
 async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one_write() {
     let twilio = twilio().await;
@@ -31,45 +37,30 @@ async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one
     let callbacks = composition_state(&twilio, &backends, &[]);
     let room = sid("RM");
     own(&backends.store, &room, NAME, "alice", Some(PHONE)).await;
-    let ended = room_status(
-        &room_params(&room, "room-ended", "9", &[]),
-        Some(&unique("t")),
-    );
+    let of_room = |event, seq, extra: &[(&'static str, &'static str)]| {
+        room_status(&room_params(&room, event, seq, extra), Some(&unique("t")))
+    };
+    let ended = of_room("room-ended", "9", &[]);
+    let bob = [("ParticipantIdentity", "acme:bob")];
     for (label, event) in [
         (
             "room: participant-connected",
-            room_status(
-                &room_params(
-                    &room,
-                    "participant-connected",
-                    "2",
-                    &[("ParticipantIdentity", "acme:bob")],
-                ),
-                Some(&unique("t")),
-            ),
+            of_room("participant-connected", "2", &bob),
         ),
         (
             "room: recording-started",
-            room_status(
-                &room_params(&room, "recording-started", "3", &[]),
-                Some(&unique("t")),
-            ),
+            of_room("recording-started", "3", &[]),
         ),
         ("room: room-ended (composition created)", ended.clone()),
     ] {
         cost(&counter, label, invoke(&webhook, event, None)).await;
     }
-    let duplicate = cost(
+    duplicate(
         &counter,
         "room: room-ended, a duplicate",
         invoke(&webhook, ended, None),
     )
     .await;
-    assert_eq!(
-        (duplicate.reads(), duplicate.writes()),
-        (0, 1),
-        "{duplicate}"
-    );
 
     let cj = room_composition(&backends.store, &room).await.unwrap();
     let at = |event, ts, extra: &[(&'static str, &'static str)]| {
@@ -104,25 +95,13 @@ async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one
     ] {
         cost(&counter, label, invoke(&callbacks, event, None)).await;
     }
-    let duplicate = cost(
+    duplicate(
         &counter,
         "composition-available, a duplicate",
         invoke(&callbacks, available, None),
     )
     .await;
-    assert_eq!(
-        (duplicate.reads(), duplicate.writes()),
-        (0, 1),
-        "{duplicate}"
-    );
-    let failed = composition_params(
-        &room,
-        &cj,
-        "composition-failed",
-        "2026-11-26T02:09:00Z",
-        &[],
-    );
-    let failed = composition_status(&failed, Some(&unique("t")));
+    let failed = at("composition-failed", "2026-11-26T02:09:00Z", &[]);
     cost(
         &counter,
         "composition-failed (after available)",
@@ -144,15 +123,10 @@ async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one
     )
     .await;
     assert_eq!(once.reads(), 0, "a hook failure reads nothing: {once}");
-    let duplicate = cost(
+    duplicate(
         &counter,
         "composition-hook-failed, a duplicate",
         invoke(&callbacks, hook, None),
     )
     .await;
-    assert_eq!(
-        (duplicate.reads(), duplicate.writes()),
-        (0, 1),
-        "{duplicate}"
-    );
 }
