@@ -11,17 +11,17 @@ use std::time::{Duration, Instant};
 use integration_tests::faults::Match;
 use integration_tests::recordings::{
     composition, composition_json, composition_params, composition_status, message_created,
-    messages_path, own,
+    messages_path, no_compositions, own,
 };
+use integration_tests::rooms::answer as mount;
 use integration_tests::webhook::{body, invoke, room_params, room_status, status};
 use integration_tests::{sid, unique};
-use serde_json::json;
+use reconciler::Report;
 use shared::aws::Backends;
 use shared::clock::now_unix;
 use shared::deadline::Deadline;
 use shared::store::compositions::{CompositionStatus, SmsState};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 use super::{ALL, BUDGET};
 use crate::reliability::{Twilio, embedded, within};
@@ -61,6 +61,25 @@ impl World {
         let report = self.reconciler.run(at, run_deadline()).await.unwrap();
         (report.composed, report.notified, report.applied)
     }
+
+    /// Runs the reconciler at `at[0]` while Twilio still fails: `pick` of its report (what it
+    /// composed or applied) is empty; heals Twilio; runs it at `at[1]`: exactly `done`; runs it
+    /// at `at[2]`: empty again, done once.
+    async fn done_once_when_healed(
+        &self,
+        at: [i64; 3],
+        pick: fn(&Report) -> &[String],
+        done: &str,
+        what: &str,
+    ) {
+        let report = self.reconciler.run(at[0], run_deadline()).await.unwrap();
+        assert!(pick(&report).is_empty(), "{what}: Twilio still failing");
+        self.twilio.proxy.heal();
+        let report = self.reconciler.run(at[1], run_deadline()).await.unwrap();
+        assert_eq!(pick(&report), [done.to_string()], "{what}");
+        let report = self.reconciler.run(at[2], run_deadline()).await.unwrap();
+        assert!(pick(&report).is_empty(), "{what}: done once");
+    }
 }
 
 #[tokio::test]
@@ -74,18 +93,11 @@ async fn a_room_ended_callback_answers_200_under_each_twilio_fault_and_the_recon
             let what = format!("compositions {call} under {fault:?}");
             let w = World::new().await;
             let (room, cj) = (sid("RM"), sid("CJ"));
-            let page = json!({"compositions": [], "meta": {"next_page_url": null}});
-            Mock::given(method("GET"))
-                .and(path("/v1/Compositions"))
-                .respond_with(ResponseTemplate::new(200).set_body_json(page))
-                .mount(&w.twilio.mock)
-                .await;
+            let compositions = "/v1/Compositions";
+            mount(&w.twilio.mock, "GET", compositions, no_compositions()).await;
             let created = composition_json(&cj, &room, "enqueued");
-            Mock::given(method("POST"))
-                .and(path("/v1/Compositions"))
-                .respond_with(ResponseTemplate::new(201).set_body_json(created))
-                .mount(&w.twilio.mock)
-                .await;
+            let created = ResponseTemplate::new(201).set_body_json(created);
+            mount(&w.twilio.mock, "POST", compositions, created).await;
             w.twilio.proxy.fail(on.clone(), fault.fault());
             let started = room_params(&room, "recording-started", "3", &[]);
             let started = room_status(&started, Some(&unique("tok-")));
@@ -97,13 +109,9 @@ async fn a_room_ended_callback_answers_200_under_each_twilio_fault_and_the_recon
             assert_eq!(status(&answer), 200, "{what}: {answer}");
 
             let now = now_unix();
-            let (composed, _, _) = w.reconcile(now + 301).await;
-            assert!(composed.is_empty(), "{what}: Twilio still failing");
-            w.twilio.proxy.heal();
-            let (composed, _, _) = w.reconcile(now + 700).await;
-            assert_eq!(composed, std::slice::from_ref(&room), "{what}");
-            let (composed, _, _) = w.reconcile(now + 2000).await;
-            assert!(composed.is_empty(), "{what}: done once");
+            let at = [now + 301, now + 700, now + 2000];
+            w.done_once_when_healed(at, |r| &r.composed, &room, &what)
+                .await;
             assert_eq!(
                 w.twilio.reached("POST", "/v1/Compositions").await,
                 1,
@@ -133,11 +141,8 @@ async fn a_composition_callback_answers_200_under_each_twilio_fault_and_one_sms_
             Some("+14155550100"),
         )
         .await;
-        Mock::given(method("POST"))
-            .and(path(messages_path()))
-            .respond_with(message_created("SM0123456789abcdef0123456789abcdef"))
-            .mount(&w.twilio.mock)
-            .await;
+        let sent = message_created("SM0123456789abcdef0123456789abcdef");
+        mount(&w.twilio.mock, "POST", &messages_path(), sent).await;
         w.twilio
             .proxy
             .fail(Match::request("POST", &messages_path()), fault.fault());
@@ -191,25 +196,15 @@ async fn a_stuck_composition_is_looked_up_again_after_each_twilio_fault_and_appl
         let processing = Some(CompositionStatus::Processing);
         composition(store, &room, &cj, "acme:class:x", now, processing).await;
         let resource = format!("/v1/Compositions/{cj}");
-        Mock::given(method("GET"))
-            .and(path(resource.as_str()))
-            .respond_with(ResponseTemplate::new(200).set_body_json(composition_json(
-                &cj,
-                &room,
-                "completed",
-            )))
-            .mount(&w.twilio.mock)
-            .await;
+        let completed = composition_json(&cj, &room, "completed");
+        let completed = ResponseTemplate::new(200).set_body_json(completed);
+        mount(&w.twilio.mock, "GET", &resource, completed).await;
         w.twilio
             .proxy
             .fail(Match::request("GET", &resource), fault.fault());
-        let (_, _, applied) = w.reconcile(now + 7201).await;
-        assert!(applied.is_empty(), "{what}");
-        w.twilio.proxy.heal();
-        let (_, _, applied) = w.reconcile(now + 7202).await;
-        assert_eq!(applied, std::slice::from_ref(&cj), "{what}");
-        let (_, _, applied) = w.reconcile(now + 7203).await;
-        assert!(applied.is_empty(), "{what}: applied once");
+        let at = [now + 7201, now + 7202, now + 7203];
+        w.done_once_when_healed(at, |r| &r.applied, &cj, &what)
+            .await;
         let record = w.backends.store.composition(&room).await.unwrap().unwrap();
         assert_eq!(record.status, CompositionStatus::Completed, "{what}");
     }

@@ -13,44 +13,51 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use integration_tests::faults::{Fault, FaultProxy, Limits, Match, dynamo_client, moto};
 use integration_tests::recordings::{composition_params, composition_status};
 use integration_tests::rooms::admin;
+use integration_tests::rooms::answer as answer_with;
 use integration_tests::verify_token::{unique_phone, user, verification};
 use integration_tests::webhook::{body, invoke, room_params, room_status};
-use integration_tests::{VERIFY_SERVICE_SID, backends, dynamo, sid, table_name, unique};
+use integration_tests::{
+    VERIFY_SERVICE_SID, backends, config_with_twilio, dynamo, sid, table_name, unique,
+};
 use sha2::{Digest, Sha256};
 use shared::aws::Backends;
 use shared::clock::now_unix;
+use shared::config::Config;
 use shared::dynamo::DynamoTable;
 use shared::store::ratelimit::Window;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 use super::BUDGET;
 use crate::reliability::{MOTO, answer, events, header, within};
 
-/// The test table through a fault proxy, its client with `limits`, and the test credentials.
-async fn proxied_with(limits: Limits) -> (FaultProxy, Backends) {
-    let proxy = FaultProxy::start(&moto()).await;
-    let table = DynamoTable::new(dynamo_client(&proxy, limits).await, table_name());
-    let mut backends = backends().await;
-    backends.store = Arc::new(table);
-    (proxy, backends)
+/// The test table through a fault proxy, a Twilio whose Verify sends succeed, and the
+/// functions' configuration on them.
+struct World {
+    proxy: FaultProxy,
+    /// The test credentials, and the proxied table with clients of the given time limits.
+    backends: Backends,
+    twilio: MockServer,
+    config: Config,
 }
 
-/// The same with the other tests' time limits.
-async fn proxied() -> (FaultProxy, Backends) {
-    proxied_with(Limits::Moto).await
-}
-
-/// A wiremock Twilio whose Verify sends and room creates succeed.
-async fn twilio() -> MockServer {
-    let twilio = MockServer::start().await;
-    let sends = format!("/v2/Services/{VERIFY_SERVICE_SID}/Verifications");
-    Mock::given(method("POST"))
-        .and(path(sends))
-        .respond_with(verification("+14155550100", "sms", "pending"))
-        .mount(&twilio)
-        .await;
-    twilio
+impl World {
+    async fn start(limits: Limits) -> Self {
+        let proxy = FaultProxy::start(&moto()).await;
+        let table = DynamoTable::new(dynamo_client(&proxy, limits).await, table_name());
+        let mut backends = backends().await;
+        backends.store = Arc::new(table);
+        let twilio = MockServer::start().await;
+        let sends = format!("/v2/Services/{VERIFY_SERVICE_SID}/Verifications");
+        let pending = verification("+14155550100", "sms", "pending");
+        answer_with(&twilio, "POST", &sends, pending).await;
+        let config = config_with_twilio(&twilio.uri(), &[]);
+        Self {
+            proxy,
+            backends,
+            twilio,
+            config,
+        }
+    }
 }
 
 async fn verifications(twilio: &MockServer) -> usize {
@@ -63,9 +70,12 @@ async fn verifications(twilio: &MockServer) -> usize {
 
 #[tokio::test]
 async fn a_throttled_dynamodb_write_is_retried_by_the_sdk_and_the_request_succeeds() {
-    let (proxy, backends) = proxied().await;
-    let twilio = twilio().await;
-    let config = integration_tests::config_with_twilio(&twilio.uri(), &[]);
+    let World {
+        proxy,
+        backends,
+        twilio,
+        config,
+    } = World::start(Limits::Moto).await;
     let verify = verify::State::new(&config, &backends).unwrap();
     let throttled = Fault::dynamo("ProvisionedThroughputExceededException");
     proxy.fail_next(1, Match::aws("UpdateItem"), throttled);
@@ -93,9 +103,12 @@ async fn a_dynamodb_that_keeps_failing_makes_a_clean_503_before_anything_is_sent
         ("unreachable", Fault::Drop),
     ];
     for (what, fault) in faults {
-        let (proxy, backends) = proxied().await;
-        let twilio = twilio().await;
-        let config = integration_tests::config_with_twilio(&twilio.uri(), &[]);
+        let World {
+            proxy,
+            backends,
+            twilio,
+            config,
+        } = World::start(Limits::Moto).await;
         let verify = verify::State::new(&config, &backends).unwrap();
         let rooms = rooms::State::new(&config, &backends).unwrap();
         proxy.fail(Match::any(), fault);
@@ -149,9 +162,12 @@ async fn counted(key: &str, length: u64, since: i64) -> i64 {
 
 #[tokio::test]
 async fn verify_send_counters_are_never_under_counted_when_dynamodb_fails_between_them() {
-    let (proxy, backends) = proxied().await;
-    let twilio = twilio().await;
-    let config = integration_tests::config_with_twilio(&twilio.uri(), &[]);
+    let World {
+        proxy,
+        backends,
+        twilio,
+        config,
+    } = World::start(Limits::Moto).await;
     let verify = verify::State::new(&config, &backends).unwrap();
     let (sub, phone, since) = (unique("u"), unique_phone(), now_unix());
     let start = || events::verify_start(user("acme", &sub, &phone, "a@example.com"));
@@ -185,9 +201,12 @@ async fn verify_send_counters_are_never_under_counted_when_dynamodb_fails_betwee
 
 #[tokio::test]
 async fn a_signed_callback_whose_writes_fail_part_way_answers_200_and_a_redelivery_processes_it() {
-    let (proxy, backends) = proxied().await;
-    let twilio = MockServer::start().await;
-    let config = integration_tests::config_with_twilio(&twilio.uri(), &[]);
+    let World {
+        proxy,
+        backends,
+        twilio: _twilio,
+        config,
+    } = World::start(Limits::Moto).await;
     let webhook = webhook::State::new(&config, &backends);
     let composition = composition::State::new(&config, &backends).unwrap();
     let (room, cj) = (sid("RM"), sid("CJ"));
@@ -238,9 +257,12 @@ async fn a_signed_callback_whose_writes_fail_part_way_answers_200_and_a_redelive
 
 #[tokio::test]
 async fn a_reconciler_run_that_cannot_read_its_work_fails_the_invocation() {
-    let (proxy, backends) = proxied().await;
-    let twilio = MockServer::start().await;
-    let config = integration_tests::config_with_twilio(&twilio.uri(), &[]);
+    let World {
+        proxy,
+        backends,
+        twilio,
+        config,
+    } = World::start(Limits::Moto).await;
     let reconciler = reconciler::State::new(&config, &backends).unwrap();
     proxy.fail(Match::aws("Query"), Fault::dynamo("ThrottlingException"));
     let event = lambda_runtime::LambdaEvent::new(
@@ -264,9 +286,12 @@ const FUNCTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10)
 #[tokio::test]
 async fn a_dynamodb_that_stops_answering_is_a_503_or_an_unfinished_callback_inside_the_deadline() {
     let _calm = MOTO.read().await;
-    let (proxy, backends) = proxied_with(Limits::Deployed).await;
-    let twilio = twilio().await;
-    let config = integration_tests::config_with_twilio(&twilio.uri(), &[]);
+    let World {
+        proxy,
+        backends,
+        twilio,
+        config,
+    } = World::start(Limits::Deployed).await;
     let verify = verify::State::new(&config, &backends).unwrap();
     let webhook = webhook::State::new(&config, &backends);
     proxy.fail(Match::any(), Fault::held());

@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use integration_tests::faults::Match;
 use integration_tests::recordings::{composition, ended_room, own};
-use integration_tests::rooms::{admin, mount_room, participant_json, room_json, twilio_ok};
+use integration_tests::rooms::{
+    admin, answer as mount, mount_room, participant_json, room_json, twilio_ok,
+};
 use integration_tests::verify_token::{step_up, unique_phone, user, verification};
 use integration_tests::webhook::{invoke, status};
 use integration_tests::{LogCapture, VERIFY_SERVICE_SID, sid, unique};
@@ -16,7 +18,7 @@ use serde_json::{Value, json};
 use shared::clock::now_unix;
 use shared::http::Handler;
 use shared::store::compositions::CompositionStatus;
-use wiremock::matchers::{method, path, path_regex};
+use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, ResponseTemplate};
 
 use super::{ALL, BUDGET, Throttled, TwilioFault};
@@ -32,6 +34,22 @@ struct Case<'a> {
     want: (u64, String),
     /// The status once Twilio is back.
     healed: u64,
+}
+
+impl<'a> Case<'a> {
+    /// `what`, an `event` whose call `on` meets `fault`: the README's answer for the fault, then
+    /// `healed` once Twilio is back.
+    fn documented(what: &'a str, on: Match, fault: TwilioFault, event: Value, healed: u64) -> Self {
+        let want = fault.answer();
+        Self {
+            what,
+            on,
+            fault,
+            event,
+            want,
+            healed,
+        }
+    }
 }
 
 /// Runs `case` on `handler`: the answer under the fault, inside the deadline, then healed.
@@ -76,11 +94,8 @@ async fn verify_start_and_check_answer_each_twilio_failure_as_documented_then_re
             let twilio = Twilio::start().await;
             let phone = unique_phone();
             let status = if healed == 202 { "pending" } else { "approved" };
-            Mock::given(method("POST"))
-                .and(path(path_of.as_str()))
-                .respond_with(verification(&phone, "sms", status))
-                .mount(&twilio.mock)
-                .await;
+            let answered = verification(&phone, "sms", status);
+            mount(&twilio.mock, "POST", &path_of, answered).await;
             let state = verify::State::new(&twilio.config(&[]), &embedded().await).unwrap();
             let claims = user("acme", &unique("u"), &phone, "a@example.com");
             let event = match healed {
@@ -88,14 +103,9 @@ async fn verify_start_and_check_answer_each_twilio_failure_as_documented_then_re
                 _ => events::verify_check(claims, "123456"),
             };
             let on = Match::request("POST", &path_of);
-            let (want, what) = (verify_answer(fault), resource);
             let case = Case {
-                what,
-                on,
-                fault,
-                event,
-                want,
-                healed,
+                want: verify_answer(fault),
+                ..Case::documented(resource, on, fault, event, healed)
             };
             run(&twilio, &state, case).await;
             assert_eq!(
@@ -129,11 +139,7 @@ async fn rooms_world(twilio: &Twilio, rm: &str, pa: &str) -> rooms::State {
         ),
     ];
     for (p, template) in answers {
-        Mock::given(method("POST"))
-            .and(path(p))
-            .respond_with(template)
-            .mount(&twilio.mock)
-            .await;
+        mount(&twilio.mock, "POST", &p, template).await;
     }
     rooms::State::new(&twilio.config(&[]), &embedded().await).unwrap()
 }
@@ -186,20 +192,8 @@ async fn the_admin_routes_answer_each_twilio_failure_as_documented_then_recover(
         for (what, on, event, healed) in cases {
             let twilio = Twilio::start().await;
             let state = rooms_world(&twilio, &rm, &pa).await;
-            let want = fault.answer();
-            run(
-                &twilio,
-                &state,
-                Case {
-                    what,
-                    on,
-                    fault,
-                    event,
-                    want,
-                    healed,
-                },
-            )
-            .await;
+            let case = Case::documented(what, on, fault, event, healed);
+            run(&twilio, &state, case).await;
             if what == "create" {
                 assert_eq!(twilio.reached("POST", "/v1/Rooms").await, 1, "{fault:?}");
             }
@@ -215,25 +209,21 @@ async fn an_admin_create_that_finds_its_room_in_progress_answers_each_fault_of_t
         let id = unique("r");
         let room = room_json(&sid("RM"), &format!("acme:class:{id}"), "in-progress");
         let exists = json!({"code": 53113, "message": "Room exists", "status": 400});
-        Mock::given(method("POST"))
-            .and(path("/v1/Rooms"))
-            .respond_with(ResponseTemplate::new(400).set_body_json(exists))
-            .mount(&twilio.mock)
-            .await;
+        let exists = ResponseTemplate::new(400).set_body_json(exists);
+        mount(&twilio.mock, "POST", "/v1/Rooms", exists).await;
         Mock::given(method("GET"))
             .and(path_regex("^/v1/Rooms/acme"))
             .respond_with(twilio_ok(200, room, "RQbyname"))
             .mount(&twilio.mock)
             .await;
         let state = rooms::State::new(&twilio.config(&[]), &embedded().await).unwrap();
-        let case = Case {
-            what: "create: the room in progress fetched by name",
-            on: Match::prefix("GET", "/v1/Rooms/acme"),
+        let case = Case::documented(
+            "create: the room in progress fetched by name",
+            Match::prefix("GET", "/v1/Rooms/acme"),
             fault,
-            event: events::admin_create(admin("acme", &unique("admin")), &id),
-            want: fault.answer(),
-            healed: 200,
-        };
+            events::admin_create(admin("acme", &unique("admin")), &id),
+            200,
+        );
         run(&twilio, &state, case).await;
     }
 }
@@ -253,29 +243,14 @@ async fn a_recording_link_answers_each_twilio_failure_as_documented_then_recover
         composition(&store, &rm, &cj, &name, now, done).await;
         let media = format!("/v1/Compositions/{cj}/Media");
         let link = "https://media.example.com/signed.mp4";
-        Mock::given(method("GET"))
-            .and(path(media.as_str()))
-            .respond_with(ResponseTemplate::new(302).insert_header("Location", link))
-            .mount(&twilio.mock)
-            .await;
+        let redirect = ResponseTemplate::new(302).insert_header("Location", link);
+        mount(&twilio.mock, "GET", &media, redirect).await;
         let state = composition::State::new(&twilio.config(&[]), &backends).unwrap();
         let claims = json!({"sub": "alice", "tenant": "acme", "scope": "openid"});
         let proof = step_up("acme", "alice", now, 600);
         let event = events::recording(claims, &id, &proof);
         let on = Match::request("GET", &media);
-        let (what, want) = ("recording link", fault.answer());
-        run(
-            &twilio,
-            &state,
-            Case {
-                what,
-                on,
-                fault,
-                event,
-                want,
-                healed: 200,
-            },
-        )
-        .await;
+        let case = Case::documented("recording link", on, fault, event, 200);
+        run(&twilio, &state, case).await;
     }
 }
