@@ -52,6 +52,19 @@ async fn opened(id: &str) -> String {
     room
 }
 
+/// `sub` of acme joins `acme:class:{id}` with a step-up proof, through the token function (which
+/// creates the room).
+async fn join(tokens: &token::State, sub: &str, id: &str) {
+    let body = json!({"room": {"type": "class", "id": id}});
+    let e = with_claims(
+        with_body(event("token"), &body),
+        json!({"sub": sub, "tenant": "acme"}),
+    );
+    let proof = step_up("acme", sub, now_unix(), 600);
+    let joined = tokens.handle(request(&with_step_up(e, &proof))).await;
+    assert_eq!(joined.status(), 200);
+}
+
 /// The signed callback of `participant`'s `movement` in `room` at second `at`, with idempotency
 /// token `token`.
 fn participant_callback(
@@ -88,18 +101,7 @@ async fn each_caller_of_the_tenant_matrix_gets_its_answer() {
     let id = unique("r");
     let tokens =
         token::State::new(&config_with_twilio(&twilio.uri(), &[]), &backends().await).unwrap();
-    let body = json!({"room": {"type": "class", "id": id}});
-    let e = with_claims(
-        with_body(event("token"), &body),
-        json!({"sub": "alice", "tenant": "acme"}),
-    );
-    let joined = tokens
-        .handle(request(&with_step_up(
-            e,
-            &step_up("acme", "alice", now_unix(), 600),
-        )))
-        .await;
-    assert_eq!(joined.status(), 200);
+    join(&tokens, "alice", &id).await;
     let room = rooms.created(&format!("acme:class:{id}"))[0].clone();
     let webhook = webhook::State::new(&config_with_twilio(&twilio.uri(), &[]), &backends().await);
     let (alice, bob) = (sid("PA"), sid("PA"));
@@ -143,18 +145,7 @@ async fn each_caller_of_the_tenant_matrix_gets_its_answer() {
 #[tokio::test]
 async fn the_event_fixtures_answer_as_documented() {
     let tokens = token_state(&[]).await;
-    let body = json!({"room": {"type": "class", "id": "9f3c2b1a"}});
-    let e = with_claims(
-        with_body(event("token"), &body),
-        json!({"sub": "user-42", "tenant": "acme"}),
-    );
-    let joined = tokens
-        .handle(request(&with_step_up(
-            e,
-            &step_up("acme", "user-42", now_unix(), 600),
-        )))
-        .await;
-    assert_eq!(joined.status(), 200);
+    join(&tokens, "user-42", "9f3c2b1a").await;
     let state = presence_state().await;
     let response = state.handle(request(&event("presence-get"))).await;
     assert_eq!(response.status(), 200);
