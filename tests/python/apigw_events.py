@@ -69,6 +69,12 @@ def signed_post(route, form, token, hour, signature="sign", base64_body=True, ur
     }
 
 
+def tampered(event, forged):
+    """`event` carrying the form `forged` instead of the one its signature was made for."""
+    event["body"] = base64.b64encode(urlencode(forged).encode()).decode()
+    return event
+
+
 def write(name, event):
     """Writes `event` as events/{name}.json."""
     path = EVENTS / ("%s.json" % name)

@@ -10,10 +10,7 @@ fixtures (room-status-*.json) is enqueued, progresses, and becomes available; an
 Run from the repository root:  .venv/bin/python tests/python/composition_status_events.py
 """
 
-import base64
-from urllib.parse import urlencode
-
-from apigw_events import ACCOUNT_SID, signed_post, write
+from apigw_events import ACCOUNT_SID, signed_post, tampered, write
 
 ROUTE = "/twilio/composition-status"
 ROOM_SID = "RM00000000000000000000000000000a11"
@@ -145,10 +142,8 @@ def main():
         ),
     )
     genuine = params("composition-available", 3, composition_sid="CJ00000000000000000000000000000bad", room_sid="RM000000000000000000000000000c0bad")
-    tampered = composition_event(genuine, "idem-cbad-tampered")
     forged = dict(genuine, MediaUri="https://attacker.example/x")
-    tampered["body"] = base64.b64encode(urlencode(forged).encode()).decode()
-    write("composition-tampered", tampered)
+    write("composition-tampered", tampered(composition_event(genuine, "idem-cbad-tampered"), forged))
     write(
         "composition-unsigned",
         composition_event(
