@@ -6,15 +6,13 @@ use integration_tests::recordings::{
 };
 use integration_tests::webhook::{invoke, room_params, room_status, status};
 use integration_tests::{ACCOUNT_SID, sid, unique};
+use serde_json::Value;
+use shared::http::Handler;
 
 use super::{NAME, PHONE, twilio};
 
 /// One invocation's requests, printed under `label`.
-async fn cost(
-    counter: &Counter,
-    label: &str,
-    call: impl Future<Output = serde_json::Value>,
-) -> Counts {
+async fn cost(counter: &Counter, label: &str, call: impl Future<Output = Value>) -> Counts {
     counter.take();
     let answer = call.await;
     assert_eq!(status(&answer), 200, "{label}: {answer}");
@@ -24,9 +22,26 @@ async fn cost(
 }
 
 /// A duplicate's requests, printed under `label`: its one conditional claim write, no read.
-async fn duplicate(counter: &Counter, label: &str, call: impl Future<Output = serde_json::Value>) {
+async fn duplicate(counter: &Counter, label: &str, call: impl Future<Output = Value>) {
     let counts = cost(counter, label, call).await;
     assert_eq!((counts.reads(), counts.writes()), (0, 1), "{counts}");
+}
+
+/// Each of `kinds` delivered once to `handler`, then the last one again: a [`duplicate`],
+/// printed under `again`. Each kind's requests, in order.
+async fn kinds_then_a_duplicate(
+    counter: &Counter,
+    handler: &dyn Handler,
+    kinds: &[(&str, Value)],
+    again: &str,
+) -> Vec<Counts> {
+    let mut counts = vec![];
+    for (label, event) in kinds {
+        counts.push(cost(counter, label, invoke(handler, event.clone(), None)).await);
+    }
+    let (_, last) = kinds.last().expect("a kind");
+    duplicate(counter, again, invoke(handler, last.clone(), None)).await;
+    counts
 }
 
 #[tokio::test]
@@ -40,9 +55,8 @@ async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one
     let of_room = |event, seq, extra: &[(&'static str, &'static str)]| {
         room_status(&room_params(&room, event, seq, extra), Some(&unique("t")))
     };
-    let ended = of_room("room-ended", "9", &[]);
     let bob = [("ParticipantIdentity", "acme:bob")];
-    for (label, event) in [
+    let kinds = [
         (
             "room: participant-connected",
             of_room("participant-connected", "2", &bob),
@@ -51,16 +65,13 @@ async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one
             "room: recording-started",
             of_room("recording-started", "3", &[]),
         ),
-        ("room: room-ended (composition created)", ended.clone()),
-    ] {
-        cost(&counter, label, invoke(&webhook, event, None)).await;
-    }
-    duplicate(
-        &counter,
-        "room: room-ended, a duplicate",
-        invoke(&webhook, ended, None),
-    )
-    .await;
+        (
+            "room: room-ended (composition created)",
+            of_room("room-ended", "9", &[]),
+        ),
+    ];
+    let again = "room: room-ended, a duplicate";
+    kinds_then_a_duplicate(&counter, &webhook, &kinds, again).await;
 
     let cj = room_composition(&backends.store, &room).await.unwrap();
     let at = |event, ts, extra: &[(&'static str, &'static str)]| {
@@ -69,12 +80,7 @@ async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one
             Some(&unique("t")),
         )
     };
-    let available = at(
-        "composition-available",
-        "2026-11-26T02:03:00Z",
-        &[("Size", "9")],
-    );
-    for (label, event) in [
+    let kinds = [
         (
             "composition-enqueued",
             at("composition-enqueued", "2026-11-26T02:00:00Z", &[]),
@@ -91,16 +97,17 @@ async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one
                 &[("PercentageDone", "50")],
             ),
         ),
-        ("composition-available (SMS sent)", available.clone()),
-    ] {
-        cost(&counter, label, invoke(&callbacks, event, None)).await;
-    }
-    duplicate(
-        &counter,
-        "composition-available, a duplicate",
-        invoke(&callbacks, available, None),
-    )
-    .await;
+        (
+            "composition-available (SMS sent)",
+            at(
+                "composition-available",
+                "2026-11-26T02:03:00Z",
+                &[("Size", "9")],
+            ),
+        ),
+    ];
+    let again = "composition-available, a duplicate";
+    kinds_then_a_duplicate(&counter, &callbacks, &kinds, again).await;
     let failed = at("composition-failed", "2026-11-26T02:09:00Z", &[]);
     cost(
         &counter,
@@ -115,18 +122,11 @@ async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one
         ("StatusCallbackEvent", "composition-hook-failed"),
         ("Timestamp", "2026-11-26T02:00:00Z"),
     ];
-    let hook = composition_status(&hook, Some(&unique("t")));
-    let once = cost(
-        &counter,
+    let hook = [(
         "composition-hook-failed",
-        invoke(&callbacks, hook.clone(), None),
-    )
-    .await;
+        composition_status(&hook, Some(&unique("t"))),
+    )];
+    let again = "composition-hook-failed, a duplicate";
+    let once = &kinds_then_a_duplicate(&counter, &callbacks, &hook, again).await[0];
     assert_eq!(once.reads(), 0, "a hook failure reads nothing: {once}");
-    duplicate(
-        &counter,
-        "composition-hook-failed, a duplicate",
-        invoke(&callbacks, hook, None),
-    )
-    .await;
 }

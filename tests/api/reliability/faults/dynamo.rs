@@ -30,34 +30,19 @@ use wiremock::MockServer;
 use super::BUDGET;
 use crate::reliability::{MOTO, answer, events, header, within};
 
-/// The test table through a fault proxy, a Twilio whose Verify sends succeed, and the
-/// functions' configuration on them.
-struct World {
-    proxy: FaultProxy,
-    /// The test credentials, and the proxied table with clients of the given time limits.
-    backends: Backends,
-    twilio: MockServer,
-    config: Config,
-}
-
-impl World {
-    async fn start(limits: Limits) -> Self {
-        let proxy = FaultProxy::start(&moto()).await;
-        let table = DynamoTable::new(dynamo_client(&proxy, limits).await, table_name());
-        let mut backends = backends().await;
-        backends.store = Arc::new(table);
-        let twilio = MockServer::start().await;
-        let sends = format!("/v2/Services/{VERIFY_SERVICE_SID}/Verifications");
-        let pending = verification("+14155550100", "sms", "pending");
-        answer_with(&twilio, "POST", &sends, pending).await;
-        let config = config_with_twilio(&twilio.uri(), &[]);
-        Self {
-            proxy,
-            backends,
-            twilio,
-            config,
-        }
-    }
+/// The test table through a fault proxy (its client with `limits`) with the test credentials, a
+/// Twilio whose Verify sends succeed, and the functions' configuration on them.
+async fn world(limits: Limits) -> (FaultProxy, Backends, MockServer, Config) {
+    let proxy = FaultProxy::start(&moto()).await;
+    let table = DynamoTable::new(dynamo_client(&proxy, limits).await, table_name());
+    let mut backends = backends().await;
+    backends.store = Arc::new(table);
+    let twilio = MockServer::start().await;
+    let sends = format!("/v2/Services/{VERIFY_SERVICE_SID}/Verifications");
+    let pending = verification("+14155550100", "sms", "pending");
+    answer_with(&twilio, "POST", &sends, pending).await;
+    let config = config_with_twilio(&twilio.uri(), &[]);
+    (proxy, backends, twilio, config)
 }
 
 async fn verifications(twilio: &MockServer) -> usize {
@@ -70,12 +55,7 @@ async fn verifications(twilio: &MockServer) -> usize {
 
 #[tokio::test]
 async fn a_throttled_dynamodb_write_is_retried_by_the_sdk_and_the_request_succeeds() {
-    let World {
-        proxy,
-        backends,
-        twilio,
-        config,
-    } = World::start(Limits::Moto).await;
+    let (proxy, backends, twilio, config) = world(Limits::Moto).await;
     let verify = verify::State::new(&config, &backends).unwrap();
     let throttled = Fault::dynamo("ProvisionedThroughputExceededException");
     proxy.fail_next(1, Match::aws("UpdateItem"), throttled);
@@ -103,12 +83,7 @@ async fn a_dynamodb_that_keeps_failing_makes_a_clean_503_before_anything_is_sent
         ("unreachable", Fault::Drop),
     ];
     for (what, fault) in faults {
-        let World {
-            proxy,
-            backends,
-            twilio,
-            config,
-        } = World::start(Limits::Moto).await;
+        let (proxy, backends, twilio, config) = world(Limits::Moto).await;
         let verify = verify::State::new(&config, &backends).unwrap();
         let rooms = rooms::State::new(&config, &backends).unwrap();
         proxy.fail(Match::any(), fault);
@@ -162,12 +137,7 @@ async fn counted(key: &str, length: u64, since: i64) -> i64 {
 
 #[tokio::test]
 async fn verify_send_counters_are_never_under_counted_when_dynamodb_fails_between_them() {
-    let World {
-        proxy,
-        backends,
-        twilio,
-        config,
-    } = World::start(Limits::Moto).await;
+    let (proxy, backends, twilio, config) = world(Limits::Moto).await;
     let verify = verify::State::new(&config, &backends).unwrap();
     let (sub, phone, since) = (unique("u"), unique_phone(), now_unix());
     let start = || events::verify_start(user("acme", &sub, &phone, "a@example.com"));
@@ -201,12 +171,7 @@ async fn verify_send_counters_are_never_under_counted_when_dynamodb_fails_betwee
 
 #[tokio::test]
 async fn a_signed_callback_whose_writes_fail_part_way_answers_200_and_a_redelivery_processes_it() {
-    let World {
-        proxy,
-        backends,
-        twilio: _twilio,
-        config,
-    } = World::start(Limits::Moto).await;
+    let (proxy, backends, _twilio, config) = world(Limits::Moto).await;
     let webhook = webhook::State::new(&config, &backends);
     let composition = composition::State::new(&config, &backends).unwrap();
     let (room, cj) = (sid("RM"), sid("CJ"));
@@ -257,12 +222,7 @@ async fn a_signed_callback_whose_writes_fail_part_way_answers_200_and_a_redelive
 
 #[tokio::test]
 async fn a_reconciler_run_that_cannot_read_its_work_fails_the_invocation() {
-    let World {
-        proxy,
-        backends,
-        twilio,
-        config,
-    } = World::start(Limits::Moto).await;
+    let (proxy, backends, twilio, config) = world(Limits::Moto).await;
     let reconciler = reconciler::State::new(&config, &backends).unwrap();
     proxy.fail(Match::aws("Query"), Fault::dynamo("ThrottlingException"));
     let event = lambda_runtime::LambdaEvent::new(
@@ -286,12 +246,7 @@ const FUNCTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10)
 #[tokio::test]
 async fn a_dynamodb_that_stops_answering_is_a_503_or_an_unfinished_callback_inside_the_deadline() {
     let _calm = MOTO.read().await;
-    let World {
-        proxy,
-        backends,
-        twilio,
-        config,
-    } = World::start(Limits::Deployed).await;
+    let (proxy, backends, twilio, config) = world(Limits::Deployed).await;
     let verify = verify::State::new(&config, &backends).unwrap();
     let webhook = webhook::State::new(&config, &backends);
     proxy.fail(Match::any(), Fault::held());
