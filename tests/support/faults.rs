@@ -182,23 +182,26 @@ async fn sdk_config(limits: Limits) -> &'static aws_config::SdkConfig {
     }
 }
 
-/// A DynamoDB client through `proxy`, retrying as the SDK's standard mode does but with short
-/// pauses, so that a retried throttle costs milliseconds.
+/// The retries of a client through a proxy: the SDK's standard mode, but with short pauses, so
+/// that a retried throttle costs milliseconds.
+fn quick_retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(20))
+}
+
+/// A DynamoDB client through `proxy`, with [`quick_retries`].
 pub async fn dynamo_client(proxy: &FaultProxy, limits: Limits) -> aws_sdk_dynamodb::Client {
-    use aws_sdk_dynamodb::config::retry::RetryConfig;
     let config = aws_sdk_dynamodb::config::Builder::from(sdk_config(limits).await)
         .endpoint_url(proxy.uri())
-        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(20)))
+        .retry_config(quick_retries())
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
 
-/// A Secrets Manager client through `proxy`, retrying as [`dynamo_client`] does.
+/// A Secrets Manager client through `proxy`, with [`quick_retries`].
 pub async fn secrets_client(proxy: &FaultProxy, limits: Limits) -> aws_sdk_secretsmanager::Client {
-    use aws_sdk_secretsmanager::config::retry::RetryConfig;
     let config = aws_sdk_secretsmanager::config::Builder::from(sdk_config(limits).await)
         .endpoint_url(proxy.uri())
-        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(20)))
+        .retry_config(quick_retries())
         .build();
     aws_sdk_secretsmanager::Client::from_conf(config)
 }
