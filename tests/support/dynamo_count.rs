@@ -101,7 +101,6 @@ pub async fn counting_backends() -> (Backends, Counter) {
         .interceptor(counter.clone())
         .build();
     let client = aws_sdk_dynamodb::Client::from_conf(config);
-    let mut backends = crate::backends().await;
-    backends.store = Arc::new(DynamoTable::new(client, isolated_table().await));
-    (backends, counter)
+    let table = DynamoTable::new(client, isolated_table().await);
+    (crate::backends_on(Arc::new(table)), counter)
 }

@@ -206,6 +206,15 @@ pub async fn secrets_client(proxy: &FaultProxy, limits: Limits) -> aws_sdk_secre
     aws_sdk_secretsmanager::Client::from_conf(config)
 }
 
+/// Back ends on the test table through a new proxy in front of moto (its DynamoDB client with
+/// `limits`), with the test credentials; and the proxy.
+pub async fn proxied_backends(limits: Limits) -> (FaultProxy, shared::aws::Backends) {
+    let proxy = FaultProxy::start(&moto()).await;
+    let client = dynamo_client(&proxy, limits).await;
+    let table = shared::dynamo::DynamoTable::new(client, crate::table_name());
+    (proxy, crate::backends_on(std::sync::Arc::new(table)))
+}
+
 /// The moto server the tests run against (`AWS_ENDPOINT_URL`).
 pub fn moto() -> String {
     std::env::var("AWS_ENDPOINT_URL")

@@ -33,9 +33,7 @@ pub fn composition_status_url() -> String {
 pub async fn isolated_backends() -> Backends {
     let client = aws_sdk_dynamodb::Client::new(sdk().await);
     let name = isolated_table().await;
-    let mut backends = crate::backends().await;
-    backends.store = Arc::new(DynamoTable::new(client, name));
-    backends
+    crate::backends_on(Arc::new(DynamoTable::new(client, name)))
 }
 
 /// A fresh table with the test table's definition; its name.

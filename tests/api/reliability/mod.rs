@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use integration_tests::faults::FaultProxy;
 use integration_tests::webhook::{body, status};
-use integration_tests::{backends, config_with_twilio};
+use integration_tests::{backends_on, config_with_twilio};
 use serde_json::Value;
 use shared::aws::Backends;
 use shared::config::Config;
@@ -34,9 +34,7 @@ use wiremock::MockServer;
 /// time, is slow while floods run beside them, and its latency must not eat their deadlines.
 /// The store's own failures are `faults::dynamo`'s, against moto.
 pub(crate) async fn embedded() -> Backends {
-    let mut backends = backends().await;
-    backends.store = std::sync::Arc::new(MemoryStore::new());
-    backends
+    backends_on(std::sync::Arc::new(MemoryStore::new()))
 }
 
 /// Floods queue a hundred requests at once on moto: they take this exclusively, and the tests

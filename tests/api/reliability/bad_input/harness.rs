@@ -4,12 +4,11 @@
 
 use std::sync::Arc;
 
-use integration_tests::faults::{FaultProxy, Limits, dynamo_client, moto};
+use integration_tests::config_with_twilio;
+use integration_tests::faults::{FaultProxy, Limits, proxied_backends};
 use integration_tests::functions::handler;
 use integration_tests::webhook::{body, invoke};
-use integration_tests::{backends, config_with_twilio, table_name};
 use serde_json::{Value, json};
-use shared::dynamo::DynamoTable;
 use shared::http::Handler;
 use wiremock::MockServer;
 
@@ -24,12 +23,7 @@ pub(super) struct Harness {
 
 impl Harness {
     pub(super) async fn new() -> Self {
-        let store = FaultProxy::start(&moto()).await;
-        let mut backends = backends().await;
-        backends.store = Arc::new(DynamoTable::new(
-            dynamo_client(&store, Limits::Moto).await,
-            table_name(),
-        ));
+        let (store, backends) = proxied_backends(Limits::Moto).await;
         let twilio = MockServer::start().await;
         let config = config_with_twilio(&twilio.uri(), &[]);
         let functions = Function::ALL

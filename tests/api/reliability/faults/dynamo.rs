@@ -7,23 +7,18 @@
 //! processes it; a reconciler run that cannot read its work fails the invocation (Lambda
 //! retries it).
 
-use std::sync::Arc;
-
 use aws_sdk_dynamodb::types::AttributeValue;
-use integration_tests::faults::{Fault, FaultProxy, Limits, Match, dynamo_client, moto};
+use integration_tests::faults::{Fault, FaultProxy, Limits, Match, proxied_backends};
 use integration_tests::recordings::{composition_params, composition_status};
 use integration_tests::rooms::admin;
 use integration_tests::rooms::answer as answer_with;
 use integration_tests::verify_token::{unique_phone, user, verification};
 use integration_tests::webhook::{body, invoke, room_params, room_status};
-use integration_tests::{
-    VERIFY_SERVICE_SID, backends, config_with_twilio, dynamo, sid, table_name, unique,
-};
+use integration_tests::{VERIFY_SERVICE_SID, config_with_twilio, dynamo, sid, table_name, unique};
 use sha2::{Digest, Sha256};
 use shared::aws::Backends;
 use shared::clock::now_unix;
 use shared::config::Config;
-use shared::dynamo::DynamoTable;
 use shared::store::ratelimit::Window;
 use wiremock::MockServer;
 
@@ -33,10 +28,7 @@ use crate::reliability::{MOTO, answer, events, header, within};
 /// The test table through a fault proxy (its client with `limits`) with the test credentials, a
 /// Twilio whose Verify sends succeed, and the functions' configuration on them.
 async fn world(limits: Limits) -> (FaultProxy, Backends, MockServer, Config) {
-    let proxy = FaultProxy::start(&moto()).await;
-    let table = DynamoTable::new(dynamo_client(&proxy, limits).await, table_name());
-    let mut backends = backends().await;
-    backends.store = Arc::new(table);
+    let (proxy, backends) = proxied_backends(limits).await;
     let twilio = MockServer::start().await;
     let sends = format!("/v2/Services/{VERIFY_SERVICE_SID}/Verifications");
     let pending = verification("+14155550100", "sms", "pending");
