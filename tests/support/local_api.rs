@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::webhook::owned;
+
 /// The header that carries a step-up proof.
 pub const STEP_UP: &str = "X-Step-Up-Token";
 
@@ -31,10 +33,7 @@ impl LocalApi {
     /// Starts the local API reading only `vars`. The listener is bound before the app is built
     /// and served, so the first request waits for it rather than failing: nothing to poll.
     pub async fn start(vars: &[(&str, &str)]) -> Self {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let vars = owned(vars);
         let env = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         let listener = free_port().await;
         let settings = Settings::new(env, listener.local_addr().expect("a bound address"));
@@ -170,10 +169,7 @@ impl LocalApi {
     /// its status, and the signature it carried.
     pub async fn room_status(&self, params: &[(&str, &str)]) -> (StatusCode, String) {
         let url = self.url("/twilio/room-status");
-        let params: Vec<(String, String)> = params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let params = owned(params);
         let auth_token = self.setting("TWILIO_AUTH_TOKEN");
         let signature = shared::twilio::signature::compute(&auth_token, &url, &params);
         let sent = self

@@ -31,10 +31,7 @@ pub fn signed_callback(
     params: &[(&str, &str)],
     token: Option<&str>,
 ) -> Value {
-    let owned: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let owned = owned(params);
     let mut event = event(fixture);
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(&owned)
@@ -54,6 +51,14 @@ pub fn signed_callback(
         None => headers.remove("i-twilio-idempotency-token"),
     };
     event
+}
+
+/// Name-value pairs as owned strings (what the signature and the form encoders take).
+pub fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// The usual fields of a room status callback for `room_sid` and `event`, then `extra`.
