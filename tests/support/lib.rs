@@ -4,6 +4,7 @@
 
 pub mod dynamo_count;
 pub mod faults;
+pub mod fixtures;
 pub mod logs;
 pub use logs::LogCapture;
 pub mod python;
