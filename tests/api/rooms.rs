@@ -31,47 +31,22 @@ async fn app(extra: &[(&str, &str)]) -> App {
     App { state, twilio }
 }
 
-/// A room of a fresh tenant that Twilio holds: its SID and unique name `{tenant}:class:x`.
-struct TenantRoom {
-    app: App,
-    tenant: String,
-    room_sid: String,
-    name: String,
-}
-
-/// An app whose Twilio holds a [`TenantRoom`] in `status`.
-async fn tenant_room(status: &str) -> TenantRoom {
+/// An app whose Twilio holds a room of a fresh tenant in `status`: the app, the tenant, the
+/// room's SID and its unique name (`{tenant}:class:x`).
+async fn tenant_room(status: &str) -> (App, String, String, String) {
     let app = app(&[]).await;
     let (tenant, room_sid) = (unique("t"), sid("RM"));
-    app.tenant_room(&tenant, &room_sid, status).await;
     let name = format!("{tenant}:class:x");
-    TenantRoom {
-        app,
-        tenant,
-        room_sid,
-        name,
-    }
+    mount_room(&app.twilio, &room_sid, &name, status).await;
+    (app, tenant, room_sid, name)
 }
 
 /// A room not created yet: a fresh tenant, the room's id and unique name, and the SID Twilio
 /// will give it.
-struct NewRoom {
-    tenant: String,
-    id: String,
-    name: String,
-    room_sid: String,
-}
-
-fn new_room() -> NewRoom {
-    let tenant = unique("t");
-    let id = unique("r");
+fn new_room() -> (String, String, String, String) {
+    let (tenant, id) = (unique("t"), unique("r"));
     let name = format!("{tenant}:class:{id}");
-    NewRoom {
-        tenant,
-        id,
-        name,
-        room_sid: sid("RM"),
-    }
+    (tenant, id, name, sid("RM"))
 }
 
 /// `event` with `claims`, or with none at all.
@@ -167,12 +142,6 @@ impl App {
         listed(&self.list(claims, &[]).await)
     }
 
-    /// Twilio's room `room_sid` of `tenant`, named `{tenant}:class:x`, in `status`.
-    async fn tenant_room(&self, tenant: &str, room_sid: &str, status: &str) {
-        let name = format!("{tenant}:class:x");
-        mount_room(&self.twilio, room_sid, &name, status).await;
-    }
-
     async fn twilio_requests(&self) -> usize {
         self.twilio.received_requests().await.unwrap().len()
     }
@@ -194,12 +163,7 @@ fn listed(response: &Response<Body>) -> Vec<Value> {
 #[tokio::test]
 async fn creating_a_room_sends_twilio_the_contracted_form_and_answers_201_with_the_room() {
     let app = app(&[]).await;
-    let NewRoom {
-        tenant,
-        id,
-        name,
-        room_sid,
-    } = new_room();
+    let (tenant, id, name, room_sid) = new_room();
     let created = twilio_ok(201, room_json(&room_sid, &name, "in-progress"), "RQcreate1");
     expect_once(&app.twilio, "POST", "/v1/Rooms", created).await;
 
@@ -309,12 +273,7 @@ async fn a_malformed_create_is_a_400_that_never_reaches_twilio() {
 #[tokio::test]
 async fn a_room_already_in_progress_is_answered_with_200_and_that_room() {
     let app = app(&[]).await;
-    let NewRoom {
-        tenant,
-        id,
-        name,
-        room_sid,
-    } = new_room();
+    let (tenant, id, name, room_sid) = new_room();
     let exists = twilio_error(400, 53113, "Room exists");
     expect_once(&app.twilio, "POST", "/v1/Rooms", exists).await;
     // The unique name's ':' is reserved in URLs: it must arrive percent-encoded.
@@ -340,12 +299,7 @@ async fn a_room_already_in_progress_is_answered_with_200_and_that_room() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_creates_of_one_room_all_answer_with_the_same_room() {
     let app = Arc::new(app(&[]).await);
-    let NewRoom {
-        tenant,
-        id,
-        name,
-        room_sid,
-    } = new_room();
+    let (tenant, id, name, room_sid) = new_room();
     // Twilio creates the room once; every later create of the name is refused with 53113.
     Mock::given(method("POST"))
         .and(path("/v1/Rooms"))
@@ -412,12 +366,7 @@ async fn ten_concurrent_creates_of_one_room_all_answer_with_the_same_room() {
 
 #[tokio::test]
 async fn completing_an_own_room_sends_status_completed_and_answers_with_the_room() {
-    let TenantRoom {
-        app,
-        tenant,
-        room_sid,
-        name,
-    } = tenant_room("in-progress").await;
+    let (app, tenant, room_sid, name) = tenant_room("in-progress").await;
     let done = twilio_ok(202, room_json(&room_sid, &name, "completed"), "RQdone");
     expect_once(&app.twilio, "POST", &room_path(&room_sid), done).await;
 
@@ -436,12 +385,7 @@ async fn completing_an_own_room_sends_status_completed_and_answers_with_the_room
 
 #[tokio::test]
 async fn completing_a_room_that_has_ended_is_a_409_and_sends_no_update() {
-    let TenantRoom {
-        app,
-        tenant,
-        room_sid,
-        ..
-    } = tenant_room("completed").await;
+    let (app, tenant, room_sid, _) = tenant_room("completed").await;
 
     let response = app.complete(admin(&tenant, "alice"), &room_sid).await;
 
@@ -464,12 +408,7 @@ async fn completing_a_room_that_has_ended_is_a_409_and_sends_no_update() {
 
 #[tokio::test]
 async fn a_room_that_ends_between_fetch_and_update_is_also_a_409() {
-    let TenantRoom {
-        app,
-        tenant,
-        room_sid,
-        ..
-    } = tenant_room("in-progress").await;
+    let (app, tenant, room_sid, _) = tenant_room("in-progress").await;
     let ended = twilio_error(400, 53118, "Room completed");
     answer(&app.twilio, "POST", &room_path(&room_sid), ended).await;
 
@@ -480,12 +419,7 @@ async fn a_room_that_ends_between_fetch_and_update_is_also_a_409() {
 
 #[tokio::test]
 async fn disconnecting_a_participant_sends_status_disconnected() {
-    let TenantRoom {
-        app,
-        tenant,
-        room_sid,
-        ..
-    } = tenant_room("in-progress").await;
+    let (app, tenant, room_sid, _) = tenant_room("in-progress").await;
     let participant_sid = sid("PA");
     let at = participant_path(&room_sid, &participant_sid);
     let identity = format!("{tenant}:u1");
@@ -512,12 +446,7 @@ async fn disconnecting_a_participant_sends_status_disconnected() {
 
 #[tokio::test]
 async fn an_unknown_participant_is_a_404_naming_the_participant() {
-    let TenantRoom {
-        app,
-        tenant,
-        room_sid,
-        ..
-    } = tenant_room("in-progress").await;
+    let (app, tenant, room_sid, _) = tenant_room("in-progress").await;
     let participant_sid = sid("PA");
     let unknown = twilio_error(404, 20404, "The requested resource was not found");
     let at = participant_path(&room_sid, &participant_sid);
@@ -553,12 +482,7 @@ async fn malformed_sids_are_400_and_never_reach_twilio() {
 /// The authorization matrix of the routes that act on an existing room.
 #[tokio::test]
 async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_their_tenant() {
-    let TenantRoom {
-        app,
-        tenant: acme,
-        room_sid,
-        name,
-    } = tenant_room("in-progress").await;
+    let (app, acme, room_sid, name) = tenant_room("in-progress").await;
     let globex = unique("t");
     let participant_sid = sid("PA");
     let done = twilio_ok(202, room_json(&room_sid, &name, "completed"), "RQ");
@@ -644,12 +568,7 @@ async fn create_refuses_no_jwt_and_no_scope_and_only_ever_names_the_callers_tena
 
 #[tokio::test]
 async fn the_audit_route_refuses_no_jwt_and_no_scope_and_shows_a_tenant_only_its_own_entries() {
-    let TenantRoom {
-        app,
-        tenant: acme,
-        room_sid,
-        ..
-    } = tenant_room("completed").await;
+    let (app, acme, room_sid, _) = tenant_room("completed").await;
     let globex = unique("t");
     // An acme admin's action on the room, and a globex admin's probe of it.
     app.complete(admin(&acme, "alice"), &room_sid).await;
@@ -692,12 +611,7 @@ async fn the_audit_route_refuses_no_jwt_and_no_scope_and_shows_a_tenant_only_its
 
 #[tokio::test]
 async fn allowed_and_denied_actions_are_audited_newest_first() {
-    let TenantRoom {
-        app,
-        tenant,
-        room_sid,
-        name,
-    } = tenant_room("in-progress").await;
+    let (app, tenant, room_sid, name) = tenant_room("in-progress").await;
     let participant_sid = sid("PA");
     let kicked = disconnected(&room_sid, &participant_sid, "x:y", "RQkick");
     let at = participant_path(&room_sid, &participant_sid);
@@ -759,12 +673,7 @@ async fn allowed_and_denied_actions_are_audited_newest_first() {
 
 #[tokio::test]
 async fn the_audit_log_pages_through_every_entry_once_with_an_opaque_cursor() {
-    let TenantRoom {
-        app,
-        tenant,
-        room_sid,
-        ..
-    } = tenant_room("in-progress").await;
+    let (app, tenant, room_sid, _) = tenant_room("in-progress").await;
     for i in 0..5 {
         let refused = member(&tenant, &format!("user{i}"));
         let response = app.complete(refused, &room_sid).await;
