@@ -73,6 +73,20 @@ impl Verify {
             .await;
     }
 
+    /// Twilio expecting `times` sends of a `channel` code to `to`, each answered pending.
+    async fn expect_send(&self, to: &str, channel: &str, times: u64) {
+        let pending = verification(to, channel, "pending");
+        let form = [("To", to), ("Channel", channel)];
+        self.expect("Verifications", &form, pending, times).await;
+    }
+
+    /// Twilio expecting one check of `code` sent to `to` over `channel`, answered `status`.
+    async fn expect_check(&self, to: &str, channel: &str, code: &str, status: &str) {
+        let answer = verification(to, channel, status);
+        let form = [("To", to), ("Code", code)];
+        self.expect("VerificationCheck", &form, answer, 1).await;
+    }
+
     async fn send(&self, event: &Value) -> Response<Body> {
         self.state.handle(request(event)).await
     }
@@ -97,14 +111,7 @@ impl Verify {
 async fn start_sends_a_code_to_the_callers_own_number_never_one_from_the_body() {
     let v = Verify::new(&[]).await;
     let u = User::new();
-    let sms = verification(&u.phone, "sms", "pending");
-    v.expect(
-        "Verifications",
-        &[("To", &u.phone), ("Channel", "sms")],
-        sms,
-        1,
-    )
-    .await;
+    v.expect_send(&u.phone, "sms", 1).await;
     let body = json!({"channel": "sms", "to": "+19005550199", "phone_number": "+19005550199"});
     let response = v.start(u.claims(), body).await;
     assert_eq!(response.status(), 202);
@@ -126,14 +133,7 @@ async fn the_event_file_starts_an_sms_verification_for_its_claims() {
         ("VERIFY_DESTINATION_WINDOW_SECONDS", "1"),
     ])
     .await;
-    let sms = verification("+14155550100", "sms", "pending");
-    v.expect(
-        "Verifications",
-        &[("To", "+14155550100"), ("Channel", "sms")],
-        sms,
-        1,
-    )
-    .await;
+    v.expect_send("+14155550100", "sms", 1).await;
     let response = v.send(&event("verify-start")).await;
     assert_eq!(response.status(), 202, "{}", json_body(&response));
     assert_eq!(json_body(&response)["to"], "+*********00");
@@ -148,14 +148,7 @@ async fn call_whatsapp_and_email_channels_go_to_the_matching_claim() {
         ("whatsapp", &u.phone),
         ("email", &u.email),
     ] {
-        let pending = verification(to, channel, "pending");
-        v.expect(
-            "Verifications",
-            &[("To", to), ("Channel", channel)],
-            pending,
-            1,
-        )
-        .await;
+        v.expect_send(to, channel, 1).await;
     }
     for channel in ["call", "whatsapp", "email"] {
         let response = v.start(u.claims(), json!({"channel": channel})).await;
@@ -277,14 +270,7 @@ async fn a_malformed_code_is_refused_like_a_wrong_one_with_status_pending() {
 async fn an_approved_check_gives_a_step_up_token_the_token_function_accepts() {
     let v = Verify::new(&[("STEP_UP_TTL_SECONDS", "300")]).await;
     let u = User::new();
-    let approved = verification(&u.phone, "sms", "approved");
-    v.expect(
-        "VerificationCheck",
-        &[("To", &u.phone), ("Code", "123456")],
-        approved,
-        1,
-    )
-    .await;
+    v.expect_check(&u.phone, "sms", "123456", "approved").await;
     let response = v
         .check(u.claims(), json!({"channel": "sms", "code": "123456"}))
         .await;
@@ -314,14 +300,7 @@ async fn an_approved_check_gives_a_step_up_token_the_token_function_accepts() {
 async fn a_wrong_code_is_a_4xx_with_status_pending_and_no_step_up_token() {
     let v = Verify::new(&[]).await;
     let u = User::new();
-    let pending = verification(&u.email, "email", "pending");
-    v.expect(
-        "VerificationCheck",
-        &[("To", &u.email), ("Code", "000000")],
-        pending,
-        1,
-    )
-    .await;
+    v.expect_check(&u.email, "email", "000000", "pending").await;
     let response = v
         .check(u.claims(), json!({"channel": "email", "code": "000000"}))
         .await;
@@ -457,14 +436,7 @@ async fn sends_beyond_the_per_user_limit_are_429s_that_never_reach_twilio() {
     ])
     .await;
     let u = User::new();
-    let sms = verification(&u.phone, "sms", "pending");
-    v.expect(
-        "Verifications",
-        &[("To", &u.phone), ("Channel", "sms")],
-        sms,
-        2,
-    )
-    .await;
+    v.expect_send(&u.phone, "sms", 2).await;
     let send = |channel: &str| v.start(u.claims(), json!({"channel": channel}));
     assert_eq!(send("sms").await.status(), 202);
     assert_eq!(send("sms").await.status(), 202);
@@ -484,14 +456,7 @@ async fn sends_beyond_the_per_user_limit_are_429s_that_never_reach_twilio() {
 async fn sends_to_one_destination_are_limited_across_users() {
     let v = Verify::new(&[("VERIFY_SENDS_PER_DESTINATION", "1")]).await;
     let phone = unique_phone();
-    let sms = verification(&phone, "sms", "pending");
-    v.expect(
-        "Verifications",
-        &[("To", &phone), ("Channel", "sms")],
-        sms,
-        1,
-    )
-    .await;
+    v.expect_send(&phone, "sms", 1).await;
     let as_user = |tenant: &str, sub: &str| {
         let claims = user(tenant, sub, &phone, "x@example.com");
         v.start(claims, json!({"channel": "sms"}))
