@@ -1,13 +1,25 @@
 //! Fixtures the route, callback and store tests share: one check of the JSON error shape for
-//! both kinds of answer a test holds, a Twilio that must not be called, Twilio's Compositions
-//! create as a `Mock`, and a check run on both store implementations.
+//! both kinds of answer a test holds, a refused fixture, a Twilio that must not be called,
+//! expected Twilio calls in one line, a recorded room, an owned room, and a check run on both
+//! store implementations.
+
+use std::sync::Arc;
 
 use lambda_http::{Body, Response};
 use serde_json::Value;
+use shared::http::Handler;
 use shared::memory::MemoryStore;
 use shared::store::Store;
 use wiremock::matchers::{any, method, path};
-use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate, Times};
+
+use crate::webhook::{invoke, room_params, room_status, status};
+use crate::{sid, unique};
+
+/// The unique name of the fixtures' room.
+pub const ROOM_NAME: &str = "acme:class:9f3c2b1a";
+/// The phone number of the fixtures' room owner.
+pub const OWNER_PHONE: &str = "+14155550100";
 
 /// An answer a test holds: a handler's `Response`, or an API Gateway response as
 /// [`crate::webhook::invoke`] returns it.
@@ -48,6 +60,13 @@ pub fn assert_error(answer: &impl Answer, status: u16, code: &str) -> Value {
     body
 }
 
+/// Invokes `handler` with `events/{fixture}.json` and asserts it is refused with `status` and
+/// the error `code`.
+pub async fn assert_fixture_refused(handler: &dyn Handler, fixture: &str, status: u16, code: &str) {
+    let response = invoke(handler, crate::event(fixture), None).await;
+    assert_error(&response, status, code);
+}
+
 /// A Twilio that fails the test (when dropped) on any request at all; `why` names the
 /// expectation in that failure.
 pub async fn silent_twilio(why: &str) -> MockServer {
@@ -64,6 +83,44 @@ pub async fn silent_twilio(why: &str) -> MockServer {
 /// A `Mock` of Compositions' create (`POST /v1/Compositions`).
 pub fn compositions() -> MockBuilder {
     Mock::given(method("POST")).and(path("/v1/Compositions"))
+}
+
+/// Mounts `mock` on `twilio` answering `answer`, expected `times` times (checked when the
+/// server drops).
+pub async fn expect_calls(
+    twilio: &MockServer,
+    mock: MockBuilder,
+    answer: ResponseTemplate,
+    times: impl Into<Times>,
+) {
+    mock.respond_with(answer).expect(times).mount(twilio).await;
+}
+
+/// Twilio's answer to a composition's create: the composition, enqueued.
+pub fn composition_created(sid: &str, room_sid: &str) -> ResponseTemplate {
+    ResponseTemplate::new(201).set_body_json(crate::recordings::composition_json(
+        sid, room_sid, "enqueued",
+    ))
+}
+
+/// A room of a fresh SID whose signed recording-started callback (a token of its own)
+/// `handler` answered 200: a room with recorded tracks, ready to end.
+pub async fn recording_room(handler: &dyn Handler) -> String {
+    let room = sid("RM");
+    let started = room_status(
+        &room_params(&room, "recording-started", "3", &[]),
+        Some(&unique("tok-")),
+    );
+    assert_eq!(status(&invoke(handler, started, None).await), 200);
+    room
+}
+
+/// A fresh room SID and composition SID, the room named [`ROOM_NAME`] and owned by "alice"
+/// with `phone`.
+pub async fn owned_room(store: &Arc<dyn Store>, phone: Option<&str>) -> (String, String) {
+    let (room, cj) = (sid("RM"), sid("CJ"));
+    crate::recordings::own(store, &room, ROOM_NAME, "alice", phone).await;
+    (room, cj)
 }
 
 /// Runs `check` on the DynamoDB adapter (on moto) and then on the in-memory store.
