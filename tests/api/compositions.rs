@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use integration_tests::fixtures::{
-    OWNER_PHONE, ROOM_NAME, assert_error, assert_fixture_refused, expect_calls, owned_room,
+    OWNER_PHONE, ROOM_NAME, assert_error, assert_fixture_refused, expect_calls, one_sms_expected,
+    owned_room, twilio_and_own_table,
 };
 use integration_tests::recordings::{
     available_params, composition_params, composition_state, composition_status, isolated_backends,
@@ -136,12 +137,8 @@ async fn an_older_event_never_overwrites_a_newer_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_composition_available_callbacks_send_one_sms() {
-    let twilio = MockServer::start().await;
     // Slow enough that every delivery meets the one in flight.
-    let slow = message_created(&sid("SM")).set_delay(Duration::from_millis(300));
-    expect_calls(&twilio, messages(), slow, 1).await;
-    let backends = isolated_backends().await;
-    let (room, cj) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
+    let (twilio, backends, room, cj) = one_sms_expected(Duration::from_millis(300)).await;
     let state = composition_state(&twilio, &backends, &[]);
     // Half are redeliveries of one callback (one token); the others carry tokens of their own,
     // so only the record's order and the SMS claim stand between them.
@@ -171,8 +168,7 @@ async fn fifty_concurrent_composition_available_callbacks_send_one_sms() {
 
 #[tokio::test]
 async fn a_failed_composition_is_recorded_and_owes_nothing() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let state = composition_state(&twilio, &backends, &[]);
     let response = invoke(&state, event("composition-failed"), None).await;
     assert_eq!(status(&response), 200, "{response}");
@@ -194,8 +190,7 @@ async fn a_failed_composition_is_recorded_and_owes_nothing() {
 
 #[tokio::test]
 async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let state = composition_state(&twilio, &backends, &[]);
     for (fixture, expected, code, room) in [
         (
@@ -236,8 +231,7 @@ async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
 
 #[tokio::test]
 async fn a_room_without_an_owners_phone_settles_its_sms_as_without_recipient() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let (room, cj) = owned_room(&backends.store, None).await;
     let state = composition_state(&twilio, &backends, &[]);
     let params = available_params(&room, &cj);

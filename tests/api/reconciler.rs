@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use integration_tests::fixtures::{
     OWNER_PHONE, ROOM_NAME, composition_created, compositions, expect_calls, owned_room,
-    recording_room,
+    recording_room, twilio_and_own_table,
 };
 use integration_tests::recordings::{
     available_params, composition, composition_json, composition_state, composition_status,
-    isolated_backends, message_created, messages, mount_no_compositions, own, reconciler_state,
-    room_composition, webhook_state,
+    message_created, messages, mount_no_compositions, own, reconciler_state, room_composition,
+    webhook_state,
 };
 use integration_tests::rooms::twilio_error;
 use integration_tests::webhook::{body, invoke, room_params, room_status, status};
@@ -24,7 +24,7 @@ use shared::deadline::Deadline;
 use shared::store::compositions::{CompositionStatus, SmsState};
 use shared::store::due::DueKind;
 use wiremock::matchers::{method, path, path_regex};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 fn budget() -> Deadline {
     Deadline::after(Duration::from_secs(20))
@@ -46,8 +46,7 @@ async fn end_recorded_room(
 
 #[tokio::test]
 async fn compositions_failing_at_room_ended_are_created_once_by_the_reconciler() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let webhook = webhook_state(&twilio, &backends, &[]);
     let reconciler = reconciler_state(&twilio, &backends, &[]);
     let failing = Mock::given(method("POST"))
@@ -106,8 +105,7 @@ async fn compositions_failing_at_room_ended_are_created_once_by_the_reconciler()
 
 #[tokio::test]
 async fn messages_failing_then_the_reconciler_sends_one_sms() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let (room, cj) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
     let callbacks = composition_state(&twilio, &backends, &[]);
     let reconciler = reconciler_state(&twilio, &backends, &[]);
@@ -156,8 +154,7 @@ async fn messages_failing_then_the_reconciler_sends_one_sms() {
 
 #[tokio::test]
 async fn a_number_that_replied_stop_is_recorded_and_never_tried_again() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let (room, cj) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
     let unsubscribed = twilio_error(400, 21610, "Attempt to send to unsubscribed recipient");
     expect_calls(&twilio, messages(), unsubscribed, 1).await;
@@ -186,8 +183,7 @@ async fn a_number_that_replied_stop_is_recorded_and_never_tried_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_callback_and_reconciler_runs_that_race_do_each_side_effect_once() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     // Everything owed is due at once, so every run meets the callbacks' work in flight.
     let now_due = [("RECONCILE_AFTER_SECONDS", "0")];
     let webhook = webhook_state(&twilio, &backends, &now_due);
@@ -239,8 +235,7 @@ async fn a_callback_and_reconciler_runs_that_race_do_each_side_effect_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn stuck_compositions_are_reported_exactly_once_each_and_finished_ones_applied() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let now = now_unix();
     let stuck: Vec<(String, String)> = (0..3).map(|_| (sid("RM"), sid("CJ"))).collect();
     for (room, cj) in &stuck {
@@ -321,8 +316,7 @@ async fn stuck_compositions_are_reported_exactly_once_each_and_finished_ones_app
 
 #[tokio::test]
 async fn a_run_reads_only_owed_work_however_many_rooms_finished() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let now = now_unix();
     // Forty finished compositions: failed, so they owe nothing.
     for _ in 0..40 {
@@ -362,8 +356,7 @@ async fn a_run_reads_only_owed_work_however_many_rooms_finished() {
 
 #[tokio::test]
 async fn the_scheduled_event_file_runs_the_reconciler_through_its_handler() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let reconciler = reconciler_state(&twilio, &backends, &[]);
     let report = reconciler::handle(
         &reconciler,

@@ -4,9 +4,8 @@
 //! failed, none, deleted at Twilio), against moto and a wiremock Twilio whose Media endpoint
 //! redirects, which the function must never follow.
 
-use integration_tests::recordings::{
-    composition, composition_state, ended_room, isolated_backends, own,
-};
+use integration_tests::fixtures::twilio_and_own_table;
+use integration_tests::recordings::{composition, composition_state, ended_room, own};
 use integration_tests::verify_token::{step_up, with_step_up, without_step_up};
 use integration_tests::{event, json_body, request, sid, with_claims};
 use serde_json::{Value, json};
@@ -29,8 +28,7 @@ struct Room {
 /// A recorded room of `acme`, owned by alice, joined by bob, its composition in `status`; the
 /// Media endpoint redirects to a signed URL on the same mock server.
 async fn room(status: CompositionStatus) -> Room {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let (rm, cj) = (sid("RM"), sid("CJ"));
     let now = now_unix();
     ended_room(
@@ -173,8 +171,7 @@ async fn a_composition_in_progress_is_a_409_with_its_status_and_a_failed_one_a_4
 
 #[tokio::test]
 async fn a_room_without_a_recording_is_a_404_and_a_bad_name_a_400() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let room = Room {
         twilio,
         backends,

@@ -61,6 +61,13 @@ async fn ask(
         .await
 }
 
+/// A fresh user of `acme`, and their step-up proof issued at `issued_at` for ten minutes.
+fn user_with_proof(issued_at: i64) -> (String, String) {
+    let sub = unique("user-");
+    let proof = step_up("acme", &sub, issued_at, 600);
+    (sub, proof)
+}
+
 fn room_body() -> Value {
     json!({"room": {"type": "class", "id": "9f3c2b1a"}, "device_id": "web-1"})
 }
@@ -73,8 +80,7 @@ fn claims_of(jwt: &str) -> Value {
 #[tokio::test]
 async fn a_valid_step_up_gives_a_token_for_the_tenants_room() {
     let state = token_state(&[("VIDEO_TOKEN_TTL_SECONDS", "900")]).await;
-    let sub = unique("user-");
-    let proof = step_up("acme", &sub, now_unix(), 600);
+    let (sub, proof) = user_with_proof(now_unix());
     let before = now_unix();
     let response = ask(&state, "acme", &sub, &proof, room_body()).await;
     assert_eq!(response.status(), 200, "{}", json_body(&response));
@@ -124,8 +130,7 @@ async fn without_a_step_up_proof_the_answer_is_401() {
 #[tokio::test]
 async fn a_forged_proof_is_401() {
     let state = token_state(&[]).await;
-    let sub = unique("user-");
-    let genuine = step_up("acme", &sub, now_unix(), 600);
+    let (sub, genuine) = user_with_proof(now_unix());
     // Signed with another key (e.g. guessed, or a retired API key's).
     let other_key = StepUpKey::from_secret(b"not-the-api-key-secret")
         .issue(
@@ -157,8 +162,7 @@ async fn a_forged_proof_is_401() {
 #[tokio::test]
 async fn an_expired_proof_is_403() {
     let state = token_state(&[]).await;
-    let sub = unique("user-");
-    let expired = step_up("acme", &sub, now_unix() - 700, 600);
+    let (sub, expired) = user_with_proof(now_unix() - 700);
     let response = ask(&state, "acme", &sub, &expired, room_body()).await;
     assert_error(&response, 403, "step_up_expired");
 }
@@ -166,8 +170,7 @@ async fn an_expired_proof_is_403() {
 #[tokio::test]
 async fn another_users_or_another_tenants_proof_is_403() {
     let state = token_state(&[]).await;
-    let sub = unique("user-");
-    let alices = step_up("acme", &sub, now_unix(), 600);
+    let (sub, alices) = user_with_proof(now_unix());
     for (tenant, caller) in [("acme", unique("mallory-")), ("globex", sub.clone())] {
         let response = ask(&state, tenant, &caller, &alices, room_body()).await;
         assert_error(&response, 403, "step_up_mismatch");
@@ -177,8 +180,7 @@ async fn another_users_or_another_tenants_proof_is_403() {
 #[tokio::test]
 async fn invalid_room_fields_are_400s_naming_the_field() {
     let state = token_state(&[]).await;
-    let sub = unique("user-");
-    let proof = step_up("acme", &sub, now_unix(), 600);
+    let (sub, proof) = user_with_proof(now_unix());
     for (body, field) in [
         (json!({}), "room"),
         (json!({"room": "acme:class:1"}), "room"),
@@ -223,8 +225,7 @@ async fn a_warm_function_mints_without_calling_secrets_manager_again() {
     let secrets = std::sync::Arc::new(api_key_store(&client, &id, Duration::from_secs(300)));
     let config = rooms_config(&[]).await;
     let state = token_with_secrets(&config, secrets).await;
-    let sub = unique("user-");
-    let proof = step_up("acme", &sub, now_unix(), 600);
+    let (sub, proof) = user_with_proof(now_unix());
     let mint = || request(&token_event("acme", &sub, &proof, room_body()));
     assert_eq!(state.handle(mint()).await.status(), 200);
     // With the secret gone, only a cached copy can sign: the warm path never asks again.

@@ -21,9 +21,11 @@ use shared::store::rooms::{RoomRecords, RoomStatus};
 use wiremock::matchers::{basic_auth, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn state(twilio: &MockServer) -> webhook::State {
+/// The webhook function on moto, and its wiremock Twilio.
+async fn app() -> (MockServer, webhook::State) {
+    let twilio = MockServer::start().await;
     let config = config_with_twilio(&twilio.uri(), &[]);
-    webhook::State::new(&config, &backends().await)
+    (twilio, webhook::State::new(&config, &backends().await))
 }
 
 fn form(body: &[u8]) -> HashMap<String, Vec<String>> {
@@ -40,13 +42,12 @@ async fn stored(room_sid: &str) -> Option<shared::store::rooms::RoomRecord> {
 
 #[tokio::test]
 async fn the_fixture_callbacks_record_the_room_and_compose_it_once() {
-    let twilio = MockServer::start().await;
+    let (twilio, state) = app().await;
     let room = "RM00000000000000000000000000000a11";
     let cj = "CJ00000000000000000000000000000a11";
     mount_no_compositions(&twilio, room).await;
     let with_our_key = compositions().and(basic_auth(API_KEY_SID, API_KEY_SECRET));
     expect_calls(&twilio, with_our_key, composition_created(cj, room), 1).await;
-    let state = state(&twilio).await;
 
     for name in [
         "room-created",
@@ -95,8 +96,7 @@ async fn the_fixture_callbacks_record_the_room_and_compose_it_once() {
 
 #[tokio::test]
 async fn track_events_are_accepted_and_ignored() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (twilio, state) = app().await;
     let response = invoke(&state, event("room-status-track-added"), None).await;
     assert_eq!(status(&response), 200);
     assert_eq!(body(&response)["status"], "ignored");
@@ -115,8 +115,7 @@ async fn track_events_are_accepted_and_ignored() {
 /// may be stored.
 #[tokio::test]
 async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (twilio, state) = app().await;
     for (fixture, expected, code, room) in [
         (
             "tampered",
@@ -158,8 +157,7 @@ async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
 
 #[tokio::test]
 async fn a_signed_callback_missing_a_field_it_needs_is_a_400() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (_twilio, state) = app().await;
     let room = sid("RM");
     let no_identity = room_status(&room_params(&room, "participant-connected", "2", &[]), None);
     let response = invoke(&state, no_identity, None).await;
@@ -171,8 +169,7 @@ async fn a_signed_callback_missing_a_field_it_needs_is_a_400() {
 
 #[tokio::test]
 async fn a_rest_api_event_with_a_stage_is_validated_against_the_public_url() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (_twilio, state) = app().await;
     let response = invoke(&state, event("room-status-rest-api"), None).await;
     assert_eq!(status(&response), 200, "{response}");
     let record = stored("RM00000000000000000000000000000e57").await.unwrap();
@@ -181,8 +178,7 @@ async fn a_rest_api_event_with_a_stage_is_validated_against_the_public_url() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_deliveries_of_a_room_ended_create_one_composition() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (twilio, state) = app().await;
     let room = recording_room(&state).await;
     let cj = sid("CJ");
     mount_no_compositions(&twilio, &room).await;
@@ -216,8 +212,7 @@ async fn fifty_concurrent_deliveries_of_a_room_ended_create_one_composition() {
 
 #[tokio::test]
 async fn a_composition_that_meets_a_500_is_answered_200_and_left_owed_for_the_reconciler() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (twilio, state) = app().await;
     let room = recording_room(&state).await;
     mount_no_compositions(&twilio, &room).await;
     let ended = room_status(
@@ -246,8 +241,7 @@ async fn a_composition_that_meets_a_500_is_answered_200_and_left_owed_for_the_re
 
 #[tokio::test]
 async fn a_composition_that_already_exists_is_reused_not_created_again() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (twilio, state) = app().await;
     let room = recording_room(&state).await;
     let cj = sid("CJ");
     Mock::given(method("GET"))
@@ -277,8 +271,7 @@ async fn a_composition_that_already_exists_is_reused_not_created_again() {
 
 #[tokio::test]
 async fn a_recording_callback_after_the_room_ended_still_composes_it() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (twilio, state) = app().await;
     let room = sid("RM");
     let cj = sid("CJ");
     mount_no_compositions(&twilio, &room).await;
@@ -295,8 +288,7 @@ async fn a_recording_callback_after_the_room_ended_still_composes_it() {
 
 #[tokio::test]
 async fn a_room_without_recorded_tracks_is_not_composed() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (twilio, state) = app().await;
     let room = sid("RM");
     let ended = room_status(&room_params(&room, "room-ended", "9", &[]), None);
     assert_eq!(status(&invoke(&state, ended, None).await), 200);
@@ -309,8 +301,7 @@ async fn a_room_without_recorded_tracks_is_not_composed() {
 #[tokio::test]
 async fn a_json_body_is_checked_through_its_body_sha256_and_is_not_a_room_status() {
     use shared::twilio::signature::{body_sha256, compute};
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (_twilio, state) = app().await;
     let body =
         r#"{"RoomSid":"RM00000000000000000000000000000c0d","StatusCallbackEvent":"room-ended"}"#;
     let query = format!("bodySHA256={}", body_sha256(body.as_bytes()));
@@ -344,8 +335,7 @@ fn body_of(response: &Value) -> String {
 
 #[tokio::test]
 async fn an_event_lambda_http_cannot_convert_is_a_400_not_a_crash() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (_twilio, state) = app().await;
     // lambda_http builds the request URI from the Host header and panics when it cannot.
     let mut bad_host = event("room-status-room-created");
     bad_host["headers"]["host"] = Value::String("video example com".into());

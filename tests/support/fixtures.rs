@@ -5,8 +5,11 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use lambda_http::{Body, Response};
 use serde_json::Value;
+use shared::aws::Backends;
 use shared::http::Handler;
 use shared::memory::MemoryStore;
 use shared::store::Store;
@@ -121,6 +124,23 @@ pub async fn owned_room(store: &Arc<dyn Store>, phone: Option<&str>) -> (String,
     let (room, cj) = (sid("RM"), sid("CJ"));
     crate::recordings::own(store, &room, ROOM_NAME, "alice", phone).await;
     (room, cj)
+}
+
+/// A wiremock Twilio, and back ends on a table of the test's own.
+pub async fn twilio_and_own_table() -> (MockServer, Backends) {
+    let twilio = MockServer::start().await;
+    (twilio, crate::recordings::isolated_backends().await)
+}
+
+/// [`twilio_and_own_table`] with a fresh [`owned_room`] (with the owner's phone) and Twilio
+/// expecting exactly one SMS, answered after `delay`: the Twilio, the back ends, the room's SID
+/// and its composition's.
+pub async fn one_sms_expected(delay: Duration) -> (MockServer, Backends, String, String) {
+    let (twilio, backends) = twilio_and_own_table().await;
+    let sent = crate::recordings::message_created(&sid("SM")).set_delay(delay);
+    expect_calls(&twilio, crate::recordings::messages(), sent, 1).await;
+    let (room, cj) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
+    (twilio, backends, room, cj)
 }
 
 /// Runs `check` on the DynamoDB adapter (on moto) and then on the in-memory store.
