@@ -2,7 +2,10 @@
 //! the store first and Twilio last; the tenant's whole log, refusals that name no room included;
 //! and the listing's own entry, settled after the read with how it really ended.
 
-use integration_tests::rooms::{admin, audit_event, member, mount_room, twilio_error};
+use integration_tests::fixtures::assert_error;
+use integration_tests::rooms::{
+    admin, answer, audit_event, expect_once, member, mount_room, twilio_error,
+};
 use integration_tests::{
     backends, config_with_twilio, dynamo, event, json_body, request, sid, unique, with_body,
     with_claims,
@@ -13,7 +16,6 @@ use shared::http::Handler;
 use shared::store::owners::{RoomOwner, RoomOwners};
 use shared::store::rooms::{RoomChange, RoomRecords, RoomUpdate};
 use wiremock::MockServer;
-use wiremock::matchers::{method, path};
 
 struct App {
     state: rooms::State,
@@ -89,21 +91,12 @@ async fn a_room_unknown_to_the_store_and_to_twilio_is_a_404_and_its_listing_is_d
     let app = app().await;
     let tenant = unique("t");
     let missing = sid("RM");
-    wiremock::Mock::given(method("GET"))
-        .and(path(format!("/v1/Rooms/{missing}")))
-        .respond_with(twilio_error(
-            404,
-            20404,
-            "The requested resource was not found",
-        ))
-        .expect(1)
-        .mount(&app.twilio)
-        .await;
+    let unknown = twilio_error(404, 20404, "The requested resource was not found");
+    expect_once(&app.twilio, "GET", &format!("/v1/Rooms/{missing}"), unknown).await;
     let response = app
         .list(admin(&tenant, "alice"), &[("room_sid", &missing)])
         .await;
-    assert_eq!(response.status(), 404);
-    assert_eq!(json_body(&response)["error"]["code"], "room_not_found");
+    assert_error(&response, 404, "room_not_found");
     let log = app.whole_log(admin(&tenant, "alice")).await;
     let refused = &log[1];
     assert_eq!(refused["action"], "list_audit");
@@ -154,11 +147,8 @@ async fn a_listing_that_fails_is_recorded_as_failed_not_allowed() {
     let app = app().await;
     let tenant = unique("t");
     let room = sid("RM");
-    wiremock::Mock::given(method("GET"))
-        .and(path(format!("/v1/Rooms/{room}")))
-        .respond_with(twilio_error(500, 20500, "Internal Server Error"))
-        .mount(&app.twilio)
-        .await;
+    let failing = twilio_error(500, 20500, "Internal Server Error");
+    answer(&app.twilio, "GET", &format!("/v1/Rooms/{room}"), failing).await;
     let response = app
         .list(admin(&tenant, "alice"), &[("room_sid", &room)])
         .await;

@@ -15,6 +15,17 @@ fn deadline() -> SystemTime {
     SystemTime::now() + Duration::from_secs(30)
 }
 
+/// Runs, under `key` with `payload`, an action that succeeds with `value`.
+async fn run_ok(
+    idem: &Idempotency,
+    key: &str,
+    payload: &str,
+    value: i32,
+) -> Result<Outcome<i32>, RunError<String>> {
+    idem.run_once(key, &payload, deadline(), || async { Ok(value) })
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_claims_of_one_key_run_the_action_exactly_once() {
     let idem = utility().await;
@@ -70,18 +81,13 @@ async fn a_claim_whose_holder_crashed_is_taken_over_after_its_expiry() {
         panic!("the first claim must proceed")
     };
     std::mem::forget(crashed);
-    let early = idem
-        .run_once(&key, &"p", deadline(), || async { Ok::<_, String>(1) })
-        .await;
+    let early = run_ok(&idem, &key, "p", 1).await;
     assert!(matches!(
         early,
         Err(RunError::Idempotency(IdempotencyError::InProgress))
     ));
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let late = idem
-        .run_once(&key, &"p", deadline(), || async { Ok::<_, String>(2) })
-        .await
-        .unwrap();
+    let late = run_ok(&idem, &key, "p", 2).await.unwrap();
     assert_eq!(late, Outcome::Executed(2));
 }
 
@@ -95,10 +101,7 @@ async fn a_failed_action_can_be_retried() {
         })
         .await;
     assert!(matches!(first, Err(RunError::Action("twilio 500"))));
-    let second = idem
-        .run_once(&key, &"p", deadline(), || async { Ok::<_, &str>(7) })
-        .await
-        .unwrap();
+    let second = run_ok(&idem, &key, "p", 7).await.unwrap();
     assert_eq!(second, Outcome::Executed(7));
 }
 
@@ -125,16 +128,8 @@ async fn a_duplicate_after_completion_gets_the_stored_result() {
 async fn a_different_payload_under_the_same_key_is_refused() {
     let idem = utility().await;
     let key = unique("payload-");
-    idem.run_once(&key, &"room-ended RM1", deadline(), || async {
-        Ok::<_, String>(1)
-    })
-    .await
-    .unwrap();
-    let other = idem
-        .run_once(&key, &"room-ended RM2", deadline(), || async {
-            Ok::<_, String>(2)
-        })
-        .await;
+    run_ok(&idem, &key, "room-ended RM1", 1).await.unwrap();
+    let other = run_ok(&idem, &key, "room-ended RM2", 2).await;
     assert!(matches!(
         other,
         Err(RunError::Idempotency(IdempotencyError::PayloadMismatch))
