@@ -24,8 +24,8 @@ pub const ROOM_NAME: &str = "acme:class:9f3c2b1a";
 /// The phone number of the fixtures' room owner.
 pub const OWNER_PHONE: &str = "+14155550100";
 
-/// An answer a test holds: a handler's `Response`, or an API Gateway response as
-/// [`crate::webhook::invoke`] returns it.
+/// An answer a test holds: a handler's `Response`, an API Gateway response as
+/// [`crate::webhook::invoke`] returns it, or a status and JSON body already read.
 pub trait Answer {
     /// The HTTP status.
     fn status_code(&self) -> u16;
@@ -50,6 +50,16 @@ impl Answer for Value {
 
     fn json(&self) -> Value {
         crate::webhook::body(self)
+    }
+}
+
+impl Answer for (u16, Value) {
+    fn status_code(&self) -> u16 {
+        self.0
+    }
+
+    fn json(&self) -> Value {
+        self.1.clone()
     }
 }
 
