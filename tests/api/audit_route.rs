@@ -35,6 +35,11 @@ impl App {
         self.state.handle(request(&event)).await
     }
 
+    /// GET /admin/audit?room_sid=`room_sid` by `claims`.
+    async fn list_room(&self, claims: Value, room_sid: &str) -> Response<Body> {
+        self.list(claims, &[("room_sid", room_sid)]).await
+    }
+
     /// The entries of the tenant's whole log.
     async fn whole_log(&self, claims: Value) -> Vec<Value> {
         let response = self.list(claims, &[]).await;
@@ -69,11 +74,9 @@ async fn a_room_the_store_knows_is_decided_without_calling_twilio() {
     dynamo().await.set_owner(&owner).await.unwrap();
 
     for room in [&recorded, &owned] {
-        let own = app.list(admin(&acme, "alice"), &[("room_sid", room)]).await;
+        let own = app.list_room(admin(&acme, "alice"), room).await;
         assert_eq!(own.status(), 200, "{room}");
-        let other = app
-            .list(admin(&globex, "mallory"), &[("room_sid", room)])
-            .await;
+        let other = app.list_room(admin(&globex, "mallory"), room).await;
         assert_eq!(other.status(), 404, "{room}");
         assert_eq!(
             json_body(&other),
@@ -93,9 +96,7 @@ async fn a_room_unknown_to_the_store_and_to_twilio_is_a_404_and_its_listing_is_d
     let missing = sid("RM");
     let unknown = twilio_error(404, 20404, "The requested resource was not found");
     expect_once(&app.twilio, "GET", &format!("/v1/Rooms/{missing}"), unknown).await;
-    let response = app
-        .list(admin(&tenant, "alice"), &[("room_sid", &missing)])
-        .await;
+    let response = app.list_room(admin(&tenant, "alice"), &missing).await;
     assert_error(&response, 404, "room_not_found");
     let log = app.whole_log(admin(&tenant, "alice")).await;
     let refused = &log[1];
@@ -149,9 +150,7 @@ async fn a_listing_that_fails_is_recorded_as_failed_not_allowed() {
     let room = sid("RM");
     let failing = twilio_error(500, 20500, "Internal Server Error");
     answer(&app.twilio, "GET", &format!("/v1/Rooms/{room}"), failing).await;
-    let response = app
-        .list(admin(&tenant, "alice"), &[("room_sid", &room)])
-        .await;
+    let response = app.list_room(admin(&tenant, "alice"), &room).await;
     assert!(response.status().is_server_error(), "{}", response.status());
 
     let log = app.whole_log(admin(&tenant, "alice")).await;
@@ -173,9 +172,7 @@ async fn a_listing_of_an_own_room_twilio_knows_names_the_room_once_allowed() {
         "completed",
     )
     .await;
-    let response = app
-        .list(admin(&tenant, "alice"), &[("room_sid", &room)])
-        .await;
+    let response = app.list_room(admin(&tenant, "alice"), &room).await;
     assert_eq!(response.status(), 200);
     let log = app.whole_log(admin(&tenant, "alice")).await;
     assert_eq!(log[1]["outcome"], "allowed");

@@ -78,6 +78,11 @@ fn get(tenant: &str, sub: &str, scope: &str) -> Value {
     )
 }
 
+/// [`get`] as `sub` of `tenant` with `scope`, answered.
+async fn ask(room: &Room, tenant: &str, sub: &str, scope: &str) -> (u16, Value) {
+    answer(room, get(tenant, sub, scope)).await
+}
+
 async fn answer(room: &Room, event: Value) -> (u16, Value) {
     let state = composition_state(&room.twilio, &room.backends, &[]);
     let response = state.handle(request(&event)).await;
@@ -117,13 +122,13 @@ async fn the_owner_an_admin_and_a_participant_get_a_short_lived_link() {
 async fn anyone_else_is_refused_and_another_tenant_finds_nothing() {
     let room = room(CompositionStatus::Completed).await;
     assert_error(
-        &answer(&room, get("acme", "dave", "openid")).await,
+        &ask(&room, "acme", "dave", "openid").await,
         403,
         "recording_forbidden",
     );
     // The same user name in another tenant names that tenant's room, which has no recording.
     assert_error(
-        &answer(&room, get("globex", "alice", "openid video:admin")).await,
+        &ask(&room, "globex", "alice", "openid video:admin").await,
         404,
         "recording_not_found",
     );
@@ -155,12 +160,12 @@ async fn a_missing_expired_or_borrowed_step_up_is_refused_before_anything_is_rea
 #[tokio::test]
 async fn a_composition_in_progress_is_a_409_with_its_status_and_a_failed_one_a_410() {
     let processing = room(CompositionStatus::Processing).await;
-    let asked = answer(&processing, get("acme", "alice", "openid")).await;
+    let asked = ask(&processing, "acme", "alice", "openid").await;
     let body = assert_error(&asked, 409, "recording_processing");
     assert_eq!(body["status"], "processing");
     let failed = room(CompositionStatus::Failed).await;
     assert_error(
-        &answer(&failed, get("acme", "alice", "openid")).await,
+        &ask(&failed, "acme", "alice", "openid").await,
         410,
         "recording_failed",
     );
@@ -177,7 +182,7 @@ async fn a_room_without_a_recording_is_a_404_and_a_bad_name_a_400() {
         media: String::new(),
     };
     assert_error(
-        &answer(&room, get("acme", "alice", "openid")).await,
+        &ask(&room, "acme", "alice", "openid").await,
         404,
         "recording_not_found",
     );
@@ -200,7 +205,7 @@ async fn media_deleted_at_twilio_is_a_410_and_a_json_redirect_is_read_too() {
         .mount(&room.twilio)
         .await;
     assert_error(
-        &answer(&room, get("acme", "alice", "openid")).await,
+        &ask(&room, "acme", "alice", "openid").await,
         410,
         "recording_deleted",
     );
@@ -210,7 +215,7 @@ async fn media_deleted_at_twilio_is_a_410_and_a_json_redirect_is_read_too() {
         })))
         .mount(&room.twilio)
         .await;
-    let (status, body) = answer(&room, get("acme", "alice", "openid")).await;
+    let (status, body) = ask(&room, "acme", "alice", "openid").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["url"], "https://media.example.com/c.mp4?sig=1");
 }
