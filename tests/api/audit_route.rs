@@ -2,10 +2,8 @@
 //! the store first and Twilio last; the tenant's whole log, refusals that name no room included;
 //! and the listing's own entry, settled after the read with how it really ended.
 
-use integration_tests::fixtures::assert_error;
-use integration_tests::rooms::{
-    admin, answer, audit_event, expect_once, member, mount_room, twilio_error,
-};
+use integration_tests::fixtures::{assert_error, expect_calls};
+use integration_tests::rooms::{admin, audit_event, member, mount_room, twilio_error};
 use integration_tests::{
     backends, config_with_twilio, dynamo, event, json_body, request, sid, unique, with_body,
     with_claims,
@@ -15,7 +13,8 @@ use serde_json::{Value, json};
 use shared::http::Handler;
 use shared::store::owners::{RoomOwner, RoomOwners};
 use shared::store::rooms::{RoomChange, RoomRecords, RoomUpdate};
-use wiremock::MockServer;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate, Times};
 
 struct App {
     state: rooms::State,
@@ -46,6 +45,21 @@ impl App {
         assert_eq!(response.status(), 200);
         json_body(&response)["entries"].as_array().unwrap().clone()
     }
+}
+
+/// Alice of a fresh tenant lists a room of a fresh SID that only Twilio could know of, Twilio
+/// answering its fetch with `answer`, asked `times`: the app, the tenant, the room's SID and
+/// the listing's response.
+async fn list_a_room_only_twilio_knows(
+    answer: ResponseTemplate,
+    times: impl Into<Times>,
+) -> (App, String, String, Response<Body>) {
+    let app = app().await;
+    let (tenant, room) = (unique("t"), sid("RM"));
+    let fetch = Mock::given(method("GET")).and(path(format!("/v1/Rooms/{room}")));
+    expect_calls(&app.twilio, fetch, answer, times).await;
+    let response = app.list_room(admin(&tenant, "alice"), &room).await;
+    (app, tenant, room, response)
 }
 
 /// A room record, as the room status webhook keeps it, of `tenant`'s room `unique_name`.
@@ -91,12 +105,8 @@ async fn a_room_the_store_knows_is_decided_without_calling_twilio() {
 
 #[tokio::test]
 async fn a_room_unknown_to_the_store_and_to_twilio_is_a_404_and_its_listing_is_denied() {
-    let app = app().await;
-    let tenant = unique("t");
-    let missing = sid("RM");
     let unknown = twilio_error(404, 20404, "The requested resource was not found");
-    expect_once(&app.twilio, "GET", &format!("/v1/Rooms/{missing}"), unknown).await;
-    let response = app.list_room(admin(&tenant, "alice"), &missing).await;
+    let (app, tenant, missing, response) = list_a_room_only_twilio_knows(unknown, 1).await;
     assert_error(&response, 404, "room_not_found");
     let log = app.whole_log(admin(&tenant, "alice")).await;
     let refused = &log[1];
@@ -145,12 +155,8 @@ async fn refusals_that_name_no_room_are_listed_in_the_tenants_log() {
 
 #[tokio::test]
 async fn a_listing_that_fails_is_recorded_as_failed_not_allowed() {
-    let app = app().await;
-    let tenant = unique("t");
-    let room = sid("RM");
     let failing = twilio_error(500, 20500, "Internal Server Error");
-    answer(&app.twilio, "GET", &format!("/v1/Rooms/{room}"), failing).await;
-    let response = app.list_room(admin(&tenant, "alice"), &room).await;
+    let (app, tenant, _, response) = list_a_room_only_twilio_knows(failing, 1..).await;
     assert!(response.status().is_server_error(), "{}", response.status());
 
     let log = app.whole_log(admin(&tenant, "alice")).await;
