@@ -1,7 +1,7 @@
 //! POST /verify/start and POST /verify/check through the verify function's handler, with the
 //! events of `events/`, DynamoDB on moto and a wiremock Twilio that asserts each request exactly.
 
-use integration_tests::fixtures::{assert_error, silent_twilio};
+use integration_tests::fixtures::{assert_error, expect_calls, silent_twilio};
 use integration_tests::verify_token::{
     token_state, twilio_error, unique_phone, user, verification, verify_call, verify_state,
     with_step_up,
@@ -66,11 +66,7 @@ impl Verify {
         answer: ResponseTemplate,
         times: impl Into<Times>,
     ) {
-        verify_call(resource, form)
-            .respond_with(answer)
-            .expect(times)
-            .mount(&self.twilio)
-            .await;
+        expect_calls(&self.twilio, verify_call(resource, form), answer, times).await;
     }
 
     /// Twilio expecting `times` sends of a `channel` code to `to`, each answered pending.

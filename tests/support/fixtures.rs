@@ -1,10 +1,9 @@
 //! Fixtures the route, callback and store tests share: one check of the JSON error shape for
-//! both kinds of answer a test holds, a refused fixture, a Twilio that must not be called,
-//! expected Twilio calls in one line, a recorded room, an owned room, and a check run on both
-//! store implementations.
+//! every kind of answer a test holds, a refused fixture, a Twilio that must not be called,
+//! expected Twilio calls in one line, a recording room, an owned room, a Twilio with a table of
+//! the test's own, and a check run on both store implementations.
 
 use std::sync::Arc;
-
 use std::time::Duration;
 
 use lambda_http::{Body, Response};
