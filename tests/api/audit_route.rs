@@ -2,6 +2,7 @@
 //! the store first and Twilio last; the tenant's whole log, refusals that name no room included;
 //! and the listing's own entry, settled after the read with how it really ended.
 
+use integration_tests::fixtures::{assert_error, expect_calls};
 use integration_tests::rooms::{admin, audit_event, member, mount_room, twilio_error};
 use integration_tests::{
     backends, config_with_twilio, dynamo, event, json_body, request, sid, unique, with_body,
@@ -12,8 +13,8 @@ use serde_json::{Value, json};
 use shared::http::Handler;
 use shared::store::owners::{RoomOwner, RoomOwners};
 use shared::store::rooms::{RoomChange, RoomRecords, RoomUpdate};
-use wiremock::MockServer;
 use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate, Times};
 
 struct App {
     state: rooms::State,
@@ -33,12 +34,32 @@ impl App {
         self.state.handle(request(&event)).await
     }
 
+    /// GET /admin/audit?room_sid=`room_sid` by `claims`.
+    async fn list_room(&self, claims: Value, room_sid: &str) -> Response<Body> {
+        self.list(claims, &[("room_sid", room_sid)]).await
+    }
+
     /// The entries of the tenant's whole log.
     async fn whole_log(&self, claims: Value) -> Vec<Value> {
         let response = self.list(claims, &[]).await;
         assert_eq!(response.status(), 200);
         json_body(&response)["entries"].as_array().unwrap().clone()
     }
+}
+
+/// Alice of a fresh tenant lists a room of a fresh SID that only Twilio could know of, Twilio
+/// answering its fetch with `answer`, asked `times`: the app, the tenant, the room's SID and
+/// the listing's response.
+async fn list_a_room_only_twilio_knows(
+    answer: ResponseTemplate,
+    times: impl Into<Times>,
+) -> (App, String, String, Response<Body>) {
+    let app = app().await;
+    let (tenant, room) = (unique("t"), sid("RM"));
+    let fetch = Mock::given(method("GET")).and(path(format!("/v1/Rooms/{room}")));
+    expect_calls(&app.twilio, fetch, answer, times).await;
+    let response = app.list_room(admin(&tenant, "alice"), &room).await;
+    (app, tenant, room, response)
 }
 
 /// A room record, as the room status webhook keeps it, of `tenant`'s room `unique_name`.
@@ -67,11 +88,9 @@ async fn a_room_the_store_knows_is_decided_without_calling_twilio() {
     dynamo().await.set_owner(&owner).await.unwrap();
 
     for room in [&recorded, &owned] {
-        let own = app.list(admin(&acme, "alice"), &[("room_sid", room)]).await;
+        let own = app.list_room(admin(&acme, "alice"), room).await;
         assert_eq!(own.status(), 200, "{room}");
-        let other = app
-            .list(admin(&globex, "mallory"), &[("room_sid", room)])
-            .await;
+        let other = app.list_room(admin(&globex, "mallory"), room).await;
         assert_eq!(other.status(), 404, "{room}");
         assert_eq!(
             json_body(&other),
@@ -86,24 +105,9 @@ async fn a_room_the_store_knows_is_decided_without_calling_twilio() {
 
 #[tokio::test]
 async fn a_room_unknown_to_the_store_and_to_twilio_is_a_404_and_its_listing_is_denied() {
-    let app = app().await;
-    let tenant = unique("t");
-    let missing = sid("RM");
-    wiremock::Mock::given(method("GET"))
-        .and(path(format!("/v1/Rooms/{missing}")))
-        .respond_with(twilio_error(
-            404,
-            20404,
-            "The requested resource was not found",
-        ))
-        .expect(1)
-        .mount(&app.twilio)
-        .await;
-    let response = app
-        .list(admin(&tenant, "alice"), &[("room_sid", &missing)])
-        .await;
-    assert_eq!(response.status(), 404);
-    assert_eq!(json_body(&response)["error"]["code"], "room_not_found");
+    let unknown = twilio_error(404, 20404, "The requested resource was not found");
+    let (app, tenant, missing, response) = list_a_room_only_twilio_knows(unknown, 1).await;
+    assert_error(&response, 404, "room_not_found");
     let log = app.whole_log(admin(&tenant, "alice")).await;
     let refused = &log[1];
     assert_eq!(refused["action"], "list_audit");
@@ -151,17 +155,8 @@ async fn refusals_that_name_no_room_are_listed_in_the_tenants_log() {
 
 #[tokio::test]
 async fn a_listing_that_fails_is_recorded_as_failed_not_allowed() {
-    let app = app().await;
-    let tenant = unique("t");
-    let room = sid("RM");
-    wiremock::Mock::given(method("GET"))
-        .and(path(format!("/v1/Rooms/{room}")))
-        .respond_with(twilio_error(500, 20500, "Internal Server Error"))
-        .mount(&app.twilio)
-        .await;
-    let response = app
-        .list(admin(&tenant, "alice"), &[("room_sid", &room)])
-        .await;
+    let failing = twilio_error(500, 20500, "Internal Server Error");
+    let (app, tenant, _, response) = list_a_room_only_twilio_knows(failing, 1..).await;
     assert!(response.status().is_server_error(), "{}", response.status());
 
     let log = app.whole_log(admin(&tenant, "alice")).await;
@@ -183,9 +178,7 @@ async fn a_listing_of_an_own_room_twilio_knows_names_the_room_once_allowed() {
         "completed",
     )
     .await;
-    let response = app
-        .list(admin(&tenant, "alice"), &[("room_sid", &room)])
-        .await;
+    let response = app.list_room(admin(&tenant, "alice"), &room).await;
     assert_eq!(response.status(), 200);
     let log = app.whole_log(admin(&tenant, "alice")).await;
     assert_eq!(log[1]["outcome"], "allowed");

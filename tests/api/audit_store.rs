@@ -2,8 +2,8 @@
 //! embedded store so that the local API behaves the same.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use integration_tests::fixtures::on_both_stores;
 use integration_tests::{dynamo, sid, table_name, unique};
-use shared::memory::MemoryStore;
 use shared::store::audit::{AuditAction, AuditEntry, AuditLog, AuditOutcome};
 use shared::store::owners::{RoomOwner, RoomOwners};
 
@@ -169,33 +169,37 @@ async fn owners_are_replaced_by_the_creator_and_claimed_only_when_absent(owners:
 
 #[tokio::test]
 async fn a_pending_entry_settles_once_and_a_created_room_files_it_under_the_room_on_both_stores() {
-    a_pending_entry_settles_once_and_a_created_room_files_it_under_the_room(&dynamo().await).await;
-    a_pending_entry_settles_once_and_a_created_room_files_it_under_the_room(&MemoryStore::new())
-        .await;
+    on_both_stores(async |store| {
+        a_pending_entry_settles_once_and_a_created_room_files_it_under_the_room(store).await
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn an_entry_of_a_known_room_settles_in_place_on_both_stores() {
-    an_entry_of_a_known_room_settles_in_place(&dynamo().await).await;
-    an_entry_of_a_known_room_settles_in_place(&MemoryStore::new()).await;
+    on_both_stores(async |store| an_entry_of_a_known_room_settles_in_place(store).await).await;
 }
 
 #[tokio::test]
 async fn a_tenants_whole_log_lists_every_entry_once_rooms_or_none_on_both_stores() {
-    a_tenants_whole_log_lists_every_entry_once_rooms_or_none(&dynamo().await).await;
-    a_tenants_whole_log_lists_every_entry_once_rooms_or_none(&MemoryStore::new()).await;
+    on_both_stores(async |store| {
+        a_tenants_whole_log_lists_every_entry_once_rooms_or_none(store).await
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn audit_pages_are_newest_first_and_the_last_is_never_empty_on_both_stores() {
-    pages_are_newest_first_and_the_last_is_never_empty(&dynamo().await).await;
-    pages_are_newest_first_and_the_last_is_never_empty(&MemoryStore::new()).await;
+    on_both_stores(async |store| pages_are_newest_first_and_the_last_is_never_empty(store).await)
+        .await;
 }
 
 #[tokio::test]
 async fn owners_are_replaced_by_the_creator_and_claimed_only_when_absent_on_both_stores() {
-    owners_are_replaced_by_the_creator_and_claimed_only_when_absent(&dynamo().await).await;
-    owners_are_replaced_by_the_creator_and_claimed_only_when_absent(&MemoryStore::new()).await;
+    on_both_stores(async |store| {
+        owners_are_replaced_by_the_creator_and_claimed_only_when_absent(store).await
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -6,17 +6,12 @@
 
 use std::time::Duration;
 
-use integration_tests::recordings::{
-    composition_params, composition_state, composition_status, isolated_backends, message_created,
-    messages, own,
-};
+use integration_tests::fixtures::{one_sms_expected, twilio_and_own_table};
+use integration_tests::recordings::{composition_params, composition_state, composition_status};
 use integration_tests::webhook::{body, invoke, status};
 use integration_tests::{ACCOUNT_SID, sid, unique};
 use serde_json::Value;
 use shared::store::compositions::{CompositionStatus, SmsState};
-use wiremock::MockServer;
-
-const NAME: &str = "acme:class:9f3c2b1a";
 
 /// Delivers `event` `n` times at once; the answers' statuses, each call answered 200.
 async fn flood(state: &composition::State, event: &Value, n: usize) -> Vec<String> {
@@ -41,15 +36,7 @@ fn processed(statuses: &[String]) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_duplicates_of_each_composition_event_are_processed_once_with_one_sms() {
-    let twilio = MockServer::start().await;
-    messages()
-        .respond_with(message_created(&sid("SM")).set_delay(Duration::from_millis(200)))
-        .expect(1)
-        .mount(&twilio)
-        .await;
-    let backends = isolated_backends().await;
-    let (room, cj) = (sid("RM"), sid("CJ"));
-    own(&backends.store, &room, NAME, "alice", Some("+14155550100")).await;
+    let (twilio, backends, room, cj) = one_sms_expected(Duration::from_millis(200)).await;
     let state = composition_state(&twilio, &backends, &[]);
     let events = [
         ("composition-enqueued", "2026-11-26T02:00:00.000Z", vec![]),
@@ -90,8 +77,7 @@ async fn a_hundred_duplicates_of_each_composition_event_are_processed_once_with_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_duplicate_composition_hook_failed_callbacks_are_handled_once() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let state = composition_state(&twilio, &backends, &[]);
     let (room, hook) = (sid("RM"), sid("HK"));
     let params = [

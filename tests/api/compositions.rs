@@ -6,6 +6,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use integration_tests::fixtures::{
+    OWNER_PHONE, ROOM_NAME, assert_error, assert_fixture_refused, expect_calls, one_sms_expected,
+    owned_room, twilio_and_own_table,
+};
 use integration_tests::recordings::{
     available_params, composition_params, composition_state, composition_status, isolated_backends,
     message_created, messages, own,
@@ -18,19 +22,14 @@ use wiremock::MockServer;
 
 const ROOM: &str = "RM00000000000000000000000000000a11";
 const CJ: &str = "CJ00000000000000000000000000000a11";
-const NAME: &str = "acme:class:9f3c2b1a";
-const PHONE: &str = "+14155550100";
 
 #[tokio::test]
 async fn the_fixture_callbacks_record_the_composition_and_text_its_owner_once() {
     let twilio = MockServer::start().await;
-    messages()
-        .respond_with(message_created("SM00000000000000000000000000000a11"))
-        .expect(1)
-        .mount(&twilio)
-        .await;
+    let sent = message_created("SM00000000000000000000000000000a11");
+    expect_calls(&twilio, messages(), sent, 1).await;
     let backends = isolated_backends().await;
-    own(&backends.store, ROOM, NAME, "alice", Some(PHONE)).await;
+    own(&backends.store, ROOM, ROOM_NAME, "alice", Some(OWNER_PHONE)).await;
     let state = composition_state(&twilio, &backends, &[]);
 
     for name in ["enqueued", "progress", "available"] {
@@ -70,7 +69,7 @@ async fn the_fixture_callbacks_record_the_composition_and_text_its_owner_once() 
     assert_eq!(names, ["MessagingServiceSid", "To", "Body"]);
     let fields: HashMap<_, _> = fields.into_iter().collect();
     assert_eq!(fields["MessagingServiceSid"], MESSAGING_SERVICE_SID);
-    assert_eq!(fields["To"], PHONE);
+    assert_eq!(fields["To"], OWNER_PHONE);
     assert!(
         fields["Body"].contains("class 9f3c2b1a"),
         "{}",
@@ -138,16 +137,8 @@ async fn an_older_event_never_overwrites_a_newer_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_composition_available_callbacks_send_one_sms() {
-    let twilio = MockServer::start().await;
-    messages()
-        // Slow enough that every delivery meets the one in flight.
-        .respond_with(message_created(&sid("SM")).set_delay(Duration::from_millis(300)))
-        .expect(1)
-        .mount(&twilio)
-        .await;
-    let backends = isolated_backends().await;
-    let (room, cj) = (sid("RM"), sid("CJ"));
-    own(&backends.store, &room, NAME, "alice", Some(PHONE)).await;
+    // Slow enough that every delivery meets the one in flight.
+    let (twilio, backends, room, cj) = one_sms_expected(Duration::from_millis(300)).await;
     let state = composition_state(&twilio, &backends, &[]);
     // Half are redeliveries of one callback (one token); the others carry tokens of their own,
     // so only the record's order and the SMS claim stand between them.
@@ -177,8 +168,7 @@ async fn fifty_concurrent_composition_available_callbacks_send_one_sms() {
 
 #[tokio::test]
 async fn a_failed_composition_is_recorded_and_owes_nothing() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let state = composition_state(&twilio, &backends, &[]);
     let response = invoke(&state, event("composition-failed"), None).await;
     assert_eq!(status(&response), 200, "{response}");
@@ -200,8 +190,7 @@ async fn a_failed_composition_is_recorded_and_owes_nothing() {
 
 #[tokio::test]
 async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let state = composition_state(&twilio, &backends, &[]);
     for (fixture, expected, code, room) in [
         (
@@ -217,9 +206,8 @@ async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
             "RM0000000000000000000000000000cb0b",
         ),
     ] {
-        let response = invoke(&state, event(&format!("composition-{fixture}")), None).await;
-        assert_eq!(status(&response), expected, "{fixture}: {response}");
-        assert_eq!(body(&response)["error"]["code"], code);
+        let fixture = format!("composition-{fixture}");
+        assert_fixture_refused(&state, &fixture, expected, code).await;
         assert!(backends.store.composition(room).await.unwrap().is_none());
     }
     let room = sid("RM");
@@ -231,8 +219,7 @@ async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
         &[],
     );
     let response = invoke(&state, composition_status(&no_sid, None), None).await;
-    assert_eq!(status(&response), 400);
-    assert_eq!(body(&response)["error"]["code"], "missing_field");
+    assert_error(&response, 400, "missing_field");
     let unknown = composition_params(&room, "CJ1", "composition-paused-someday", "x", &[]);
     assert_eq!(
         body(&invoke(&state, composition_status(&unknown, None), None).await)["status"],
@@ -244,10 +231,8 @@ async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
 
 #[tokio::test]
 async fn a_room_without_an_owners_phone_settles_its_sms_as_without_recipient() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
-    let (room, cj) = (sid("RM"), sid("CJ"));
-    own(&backends.store, &room, NAME, "alice", None).await;
+    let (twilio, backends) = twilio_and_own_table().await;
+    let (room, cj) = owned_room(&backends.store, None).await;
     let state = composition_state(&twilio, &backends, &[]);
     let params = available_params(&room, &cj);
     assert_eq!(

@@ -7,18 +7,30 @@ use std::time::{Duration, SystemTime};
 use integration_tests::{dynamo, unique};
 use shared::idempotency::{Claim, Guard, Idempotency, IdempotencyError, Outcome, RunError};
 
-async fn utility() -> Idempotency {
-    Idempotency::new(Arc::new(dynamo().await), Duration::from_secs(3600))
+/// The utility on moto, and a fresh key named with `prefix`.
+async fn utility(prefix: &str) -> (Idempotency, String) {
+    let idem = Idempotency::new(Arc::new(dynamo().await), Duration::from_secs(3600));
+    (idem, unique(prefix))
 }
 
 fn deadline() -> SystemTime {
     SystemTime::now() + Duration::from_secs(30)
 }
 
+/// Runs, under `key` with `payload`, an action that succeeds with `value`.
+async fn run_ok(
+    idem: &Idempotency,
+    key: &str,
+    payload: &str,
+    value: i32,
+) -> Result<Outcome<i32>, RunError<String>> {
+    idem.run_once(key, &payload, deadline(), || async { Ok(value) })
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_claims_of_one_key_run_the_action_exactly_once() {
-    let idem = utility().await;
-    let key = unique("concurrent-");
+    let (idem, key) = utility("concurrent-").await;
     let runs = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..50)
         .map(|_| {
@@ -59,8 +71,7 @@ async fn fifty_concurrent_claims_of_one_key_run_the_action_exactly_once() {
 
 #[tokio::test]
 async fn a_claim_whose_holder_crashed_is_taken_over_after_its_expiry() {
-    let idem = utility().await;
-    let key = unique("crashed-");
+    let (idem, key) = utility("crashed-").await;
     // The "crashed" invocation's deadline is 1 s away; it never completes nor releases.
     let Claim::Proceed(crashed) = idem
         .claim::<String>(&key, &"p", SystemTime::now() + Duration::from_secs(1))
@@ -70,42 +81,32 @@ async fn a_claim_whose_holder_crashed_is_taken_over_after_its_expiry() {
         panic!("the first claim must proceed")
     };
     std::mem::forget(crashed);
-    let early = idem
-        .run_once(&key, &"p", deadline(), || async { Ok::<_, String>(1) })
-        .await;
+    let early = run_ok(&idem, &key, "p", 1).await;
     assert!(matches!(
         early,
         Err(RunError::Idempotency(IdempotencyError::InProgress))
     ));
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let late = idem
-        .run_once(&key, &"p", deadline(), || async { Ok::<_, String>(2) })
-        .await
-        .unwrap();
+    let late = run_ok(&idem, &key, "p", 2).await.unwrap();
     assert_eq!(late, Outcome::Executed(2));
 }
 
 #[tokio::test]
 async fn a_failed_action_can_be_retried() {
-    let idem = utility().await;
-    let key = unique("failed-");
+    let (idem, key) = utility("failed-").await;
     let first = idem
         .run_once(&key, &"p", deadline(), || async {
             Err::<i32, _>("twilio 500")
         })
         .await;
     assert!(matches!(first, Err(RunError::Action("twilio 500"))));
-    let second = idem
-        .run_once(&key, &"p", deadline(), || async { Ok::<_, &str>(7) })
-        .await
-        .unwrap();
+    let second = run_ok(&idem, &key, "p", 7).await.unwrap();
     assert_eq!(second, Outcome::Executed(7));
 }
 
 #[tokio::test]
 async fn a_duplicate_after_completion_gets_the_stored_result() {
-    let idem = utility().await;
-    let key = unique("done-");
+    let (idem, key) = utility("done-").await;
     let runs = AtomicUsize::new(0);
     let action = || async {
         runs.fetch_add(1, Ordering::SeqCst);
@@ -123,18 +124,9 @@ async fn a_duplicate_after_completion_gets_the_stored_result() {
 
 #[tokio::test]
 async fn a_different_payload_under_the_same_key_is_refused() {
-    let idem = utility().await;
-    let key = unique("payload-");
-    idem.run_once(&key, &"room-ended RM1", deadline(), || async {
-        Ok::<_, String>(1)
-    })
-    .await
-    .unwrap();
-    let other = idem
-        .run_once(&key, &"room-ended RM2", deadline(), || async {
-            Ok::<_, String>(2)
-        })
-        .await;
+    let (idem, key) = utility("payload-").await;
+    run_ok(&idem, &key, "room-ended RM1", 1).await.unwrap();
+    let other = run_ok(&idem, &key, "room-ended RM2", 2).await;
     assert!(matches!(
         other,
         Err(RunError::Idempotency(IdempotencyError::PayloadMismatch))
@@ -156,8 +148,7 @@ async fn a_lapsed_holder_and_the_next_claimant(idem: &Idempotency, key: &str) ->
 
 #[tokio::test]
 async fn a_holder_whose_lock_lapsed_cannot_complete_over_the_next_claimant() {
-    let idem = utility().await;
-    let key = unique("lapsed-complete-");
+    let (idem, key) = utility("lapsed-complete-").await;
     let (a, b) = a_lapsed_holder_and_the_next_claimant(&idem, &key).await;
     let lost = a.complete(&"A's result").await;
     assert!(
@@ -176,8 +167,7 @@ async fn a_holder_whose_lock_lapsed_cannot_complete_over_the_next_claimant() {
 
 #[tokio::test]
 async fn a_holder_whose_lock_lapsed_cannot_release_the_next_claimants_claim() {
-    let idem = utility().await;
-    let key = unique("lapsed-release-");
+    let (idem, key) = utility("lapsed-release-").await;
     let (a, b) = a_lapsed_holder_and_the_next_claimant(&idem, &key).await;
     let lost = a.release().await;
     assert!(matches!(lost, Err(IdempotencyError::ClaimLost)));
@@ -195,8 +185,7 @@ async fn a_holder_whose_lock_lapsed_cannot_release_the_next_claimants_claim() {
 
 #[tokio::test]
 async fn a_holder_whose_lock_lapsed_unclaimed_still_completes() {
-    let idem = utility().await;
-    let key = unique("lapsed-alone-");
+    let (idem, key) = utility("lapsed-alone-").await;
     let lapsed = SystemTime::now() - Duration::from_millis(1);
     let Claim::Proceed(a) = idem.claim::<String>(&key, &"p", lapsed).await.unwrap() else {
         panic!("A's claim must proceed")

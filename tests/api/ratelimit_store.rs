@@ -30,30 +30,29 @@ async fn concurrent_hits_never_count_past_the_limit() {
     assert_eq!(limited, 15);
 }
 
+/// Hits, in order, each step's key in its window under its limit, asserting each answer.
+async fn assert_hits(store: &impl RateLimitStore, steps: &[(&str, Window, u32, Hit)]) {
+    for (i, (key, window, max, expected)) in steps.iter().enumerate() {
+        let hit = store.hit(key, *window, *max).await.unwrap();
+        assert_eq!(hit, *expected, "step {i}: {key} {window:?} max {max}");
+    }
+}
+
 #[tokio::test]
 async fn hits_count_up_to_the_limit_then_refuse_until_the_window_ends() {
     let store = dynamo().await;
     let key = unique("test:");
     let window = Window::containing(shared::clock::now_unix(), 600);
-    for expected in 1..=5 {
-        assert_eq!(
-            store.hit(&key, window, 5).await.unwrap(),
-            Hit::Counted { count: expected }
-        );
-    }
-    for _ in 0..3 {
-        assert_eq!(
-            store.hit(&key, window, 5).await.unwrap(),
-            Hit::Limited {
-                reset_at: window.end
-            }
-        );
-    }
+    let limited = Hit::Limited {
+        reset_at: window.end,
+    };
+    let mut steps: Vec<_> = (1..=5)
+        .map(|count| (key.as_str(), window, 5, Hit::Counted { count }))
+        .collect();
+    steps.extend([(key.as_str(), window, 5, limited); 3]);
     // A refused hit wrote nothing: a higher limit in the same window counts on from 5.
-    assert_eq!(
-        store.hit(&key, window, 6).await.unwrap(),
-        Hit::Counted { count: 6 }
-    );
+    steps.push((&key, window, 6, Hit::Counted { count: 6 }));
+    assert_hits(&store, &steps).await;
 }
 
 #[tokio::test]
@@ -61,23 +60,19 @@ async fn keys_and_windows_count_apart() {
     let store = dynamo().await;
     let (a, b) = (unique("test:"), unique("test:"));
     let window = Window::containing(1_000_000_000, 600);
-    assert_eq!(
-        store.hit(&a, window, 1).await.unwrap(),
-        Hit::Counted { count: 1 }
-    );
-    assert_eq!(
-        store.hit(&a, window, 1).await.unwrap(),
-        Hit::Limited {
-            reset_at: window.end
-        }
-    );
-    assert_eq!(
-        store.hit(&b, window, 1).await.unwrap(),
-        Hit::Counted { count: 1 }
-    );
     let next = Window::containing(window.end, 600);
-    assert_eq!(
-        store.hit(&a, next, 1).await.unwrap(),
-        Hit::Counted { count: 1 }
-    );
+    let first = Hit::Counted { count: 1 };
+    let limited = Hit::Limited {
+        reset_at: window.end,
+    };
+    assert_hits(
+        &store,
+        &[
+            (&a, window, 1, first),
+            (&a, window, 1, limited),
+            (&b, window, 1, first),
+            (&a, next, 1, first),
+        ],
+    )
+    .await;
 }

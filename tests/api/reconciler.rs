@@ -5,10 +5,14 @@
 
 use std::time::Duration;
 
+use integration_tests::fixtures::{
+    OWNER_PHONE, ROOM_NAME, composition_created, compositions, expect_calls, owned_room,
+    recording_room, twilio_and_own_table,
+};
 use integration_tests::recordings::{
     available_params, composition, composition_json, composition_state, composition_status,
-    isolated_backends, message_created, messages, mount_no_compositions, own, reconciler_state,
-    room_composition, webhook_state,
+    message_created, messages, mount_no_compositions, own, reconciler_state, room_composition,
+    webhook_state,
 };
 use integration_tests::rooms::twilio_error;
 use integration_tests::webhook::{body, invoke, room_params, room_status, status};
@@ -20,17 +24,10 @@ use shared::deadline::Deadline;
 use shared::store::compositions::{CompositionStatus, SmsState};
 use shared::store::due::DueKind;
 use wiremock::matchers::{method, path, path_regex};
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const NAME: &str = "acme:class:9f3c2b1a";
-const PHONE: &str = "+14155550100";
+use wiremock::{Mock, ResponseTemplate};
 
 fn budget() -> Deadline {
     Deadline::after(Duration::from_secs(20))
-}
-
-fn composition_created(cj: &str, room: &str) -> ResponseTemplate {
-    ResponseTemplate::new(201).set_body_json(composition_json(cj, room, "enqueued"))
 }
 
 /// Signed recording-started then room-ended callbacks of a fresh room; returns its SID.
@@ -38,12 +35,7 @@ async fn end_recorded_room(
     state: &webhook::State,
     budget: Option<Duration>,
 ) -> (String, serde_json::Value) {
-    let room = sid("RM");
-    let started = room_status(
-        &room_params(&room, "recording-started", "3", &[]),
-        Some(&unique("tok-")),
-    );
-    assert_eq!(status(&invoke(state, started, None).await), 200);
+    let room = recording_room(state).await;
     let ended = room_status(
         &room_params(&room, "room-ended", "9", &[("RoomDuration", "60")]),
         Some(&unique("tok-")),
@@ -54,8 +46,7 @@ async fn end_recorded_room(
 
 #[tokio::test]
 async fn compositions_failing_at_room_ended_are_created_once_by_the_reconciler() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let webhook = webhook_state(&twilio, &backends, &[]);
     let reconciler = reconciler_state(&twilio, &backends, &[]);
     let failing = Mock::given(method("POST"))
@@ -84,12 +75,8 @@ async fn compositions_failing_at_room_ended_are_created_once_by_the_reconciler()
 
     mount_no_compositions(&twilio, &room).await;
     let cj = sid("CJ");
-    Mock::given(method("POST"))
-        .and(path("/v1/Compositions"))
-        .respond_with(composition_created(&cj, &room))
-        .expect(1)
-        .mount(&twilio)
-        .await;
+    let created = composition_created(&cj, &room);
+    expect_calls(&twilio, compositions(), created, 1).await;
     let later = now_unix() + 301;
     let report = reconciler.run(later, budget()).await.unwrap();
     assert_eq!(report.composed, std::slice::from_ref(&room), "{report:?}");
@@ -98,7 +85,7 @@ async fn compositions_failing_at_room_ended_are_created_once_by_the_reconciler()
     assert_eq!(
         backends
             .store
-            .latest_recording(NAME)
+            .latest_recording(ROOM_NAME)
             .await
             .unwrap()
             .as_deref(),
@@ -118,10 +105,8 @@ async fn compositions_failing_at_room_ended_are_created_once_by_the_reconciler()
 
 #[tokio::test]
 async fn messages_failing_then_the_reconciler_sends_one_sms() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
-    let (room, cj) = (sid("RM"), sid("CJ"));
-    own(&backends.store, &room, NAME, "alice", Some(PHONE)).await;
+    let (twilio, backends) = twilio_and_own_table().await;
+    let (room, cj) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
     let callbacks = composition_state(&twilio, &backends, &[]);
     let reconciler = reconciler_state(&twilio, &backends, &[]);
     let failing = messages()
@@ -144,11 +129,8 @@ async fn messages_failing_then_the_reconciler_sends_one_sms() {
     );
     drop(failing);
 
-    messages()
-        .respond_with(message_created("SM0123456789abcdef0123456789abcdef"))
-        .expect(1)
-        .mount(&twilio)
-        .await;
+    let created = message_created("SM0123456789abcdef0123456789abcdef");
+    expect_calls(&twilio, messages(), created, 1).await;
     let later = now_unix() + 301;
     let report = reconciler.run(later, budget()).await.unwrap();
     assert_eq!(report.notified, std::slice::from_ref(&cj), "{report:?}");
@@ -172,19 +154,10 @@ async fn messages_failing_then_the_reconciler_sends_one_sms() {
 
 #[tokio::test]
 async fn a_number_that_replied_stop_is_recorded_and_never_tried_again() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
-    let (room, cj) = (sid("RM"), sid("CJ"));
-    own(&backends.store, &room, NAME, "alice", Some(PHONE)).await;
-    messages()
-        .respond_with(twilio_error(
-            400,
-            21610,
-            "Attempt to send to unsubscribed recipient",
-        ))
-        .expect(1)
-        .mount(&twilio)
-        .await;
+    let (twilio, backends) = twilio_and_own_table().await;
+    let (room, cj) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
+    let unsubscribed = twilio_error(400, 21610, "Attempt to send to unsubscribed recipient");
+    expect_calls(&twilio, messages(), unsubscribed, 1).await;
     let callbacks = composition_state(&twilio, &backends, &[]);
     let params = available_params(&room, &cj);
     assert_eq!(
@@ -210,27 +183,19 @@ async fn a_number_that_replied_stop_is_recorded_and_never_tried_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_callback_and_reconciler_runs_that_race_do_each_side_effect_once() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     // Everything owed is due at once, so every run meets the callbacks' work in flight.
     let now_due = [("RECONCILE_AFTER_SECONDS", "0")];
     let webhook = webhook_state(&twilio, &backends, &now_due);
     let callbacks = composition_state(&twilio, &backends, &now_due);
     let reconciler = reconciler_state(&twilio, &backends, &now_due);
-    let (room, cj) = (sid("RM"), sid("CJ"));
-    own(&backends.store, &room, NAME, "alice", Some(PHONE)).await;
+    let (room, cj) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
     mount_no_compositions(&twilio, &room).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/Compositions"))
-        .respond_with(composition_created(&cj, &room).set_delay(Duration::from_millis(400)))
-        .expect(1)
-        .mount(&twilio)
-        .await;
-    messages()
-        .respond_with(message_created(&sid("SM")).set_delay(Duration::from_millis(400)))
-        .expect(1)
-        .mount(&twilio)
-        .await;
+    let slow = Duration::from_millis(400);
+    let created = composition_created(&cj, &room).set_delay(slow);
+    expect_calls(&twilio, compositions(), created, 1).await;
+    let sent = message_created(&sid("SM")).set_delay(slow);
+    expect_calls(&twilio, messages(), sent, 1).await;
     let runs = || async {
         let reconciler = &reconciler;
         let staggered = (0..4u64).map(|i| async move {
@@ -270,8 +235,7 @@ async fn a_callback_and_reconciler_runs_that_race_do_each_side_effect_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn stuck_compositions_are_reported_exactly_once_each_and_finished_ones_applied() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let now = now_unix();
     let stuck: Vec<(String, String)> = (0..3).map(|_| (sid("RM"), sid("CJ"))).collect();
     for (room, cj) in &stuck {
@@ -279,7 +243,7 @@ async fn stuck_compositions_are_reported_exactly_once_each_and_finished_ones_app
             &backends.store,
             room,
             cj,
-            NAME,
+            ROOM_NAME,
             now,
             Some(CompositionStatus::Processing),
         )
@@ -295,8 +259,15 @@ async fn stuck_compositions_are_reported_exactly_once_each_and_finished_ones_app
         .await;
     // One Twilio finished long ago while its callback was lost: applied, and its SMS sent.
     let (done_room, done_cj) = (sid("RM"), sid("CJ"));
-    composition(&backends.store, &done_room, &done_cj, NAME, now, None).await;
-    own(&backends.store, &done_room, NAME, "alice", Some(PHONE)).await;
+    composition(&backends.store, &done_room, &done_cj, ROOM_NAME, now, None).await;
+    own(
+        &backends.store,
+        &done_room,
+        ROOM_NAME,
+        "alice",
+        Some(OWNER_PHONE),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path(format!("/v1/Compositions/{done_cj}")))
         .respond_with(ResponseTemplate::new(200).set_body_json(composition_json(
@@ -345,8 +316,7 @@ async fn stuck_compositions_are_reported_exactly_once_each_and_finished_ones_app
 
 #[tokio::test]
 async fn a_run_reads_only_owed_work_however_many_rooms_finished() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let now = now_unix();
     // Forty finished compositions: failed, so they owe nothing.
     for _ in 0..40 {
@@ -354,7 +324,7 @@ async fn a_run_reads_only_owed_work_however_many_rooms_finished() {
             &backends.store,
             &sid("RM"),
             &sid("CJ"),
-            NAME,
+            ROOM_NAME,
             now,
             Some(CompositionStatus::Failed),
         )
@@ -386,8 +356,7 @@ async fn a_run_reads_only_owed_work_however_many_rooms_finished() {
 
 #[tokio::test]
 async fn the_scheduled_event_file_runs_the_reconciler_through_its_handler() {
-    let twilio = MockServer::start().await;
-    let backends = isolated_backends().await;
+    let (twilio, backends) = twilio_and_own_table().await;
     let reconciler = reconciler_state(&twilio, &backends, &[]);
     let report = reconciler::handle(
         &reconciler,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use integration_tests::fixtures::assert_error;
 use integration_tests::rooms::{
     admin, answer, audit_event, expect_once, form, member, mount_room, participant_json, received,
     room_json, twilio_error, twilio_ok,
@@ -16,7 +17,7 @@ use serde_json::{Value, json};
 use shared::http::Handler;
 use shared::store::owners::RoomOwners;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 struct App {
     state: rooms::State,
@@ -28,6 +29,24 @@ async fn app(extra: &[(&str, &str)]) -> App {
     let config = config_with_twilio(&twilio.uri(), extra);
     let state = rooms::State::new(&config, &backends().await).unwrap();
     App { state, twilio }
+}
+
+/// An app whose Twilio holds a room of a fresh tenant in `status`: the app, the tenant, the
+/// room's SID and its unique name (`{tenant}:class:x`).
+async fn tenant_room(status: &str) -> (App, String, String, String) {
+    let app = app(&[]).await;
+    let (tenant, room_sid) = (unique("t"), sid("RM"));
+    let name = format!("{tenant}:class:x");
+    mount_room(&app.twilio, &room_sid, &name, status).await;
+    (app, tenant, room_sid, name)
+}
+
+/// A room not created yet: a fresh tenant, the room's id and unique name, and the SID Twilio
+/// will give it.
+fn new_room() -> (String, String, String, String) {
+    let (tenant, id) = (unique("t"), unique("r"));
+    let name = format!("{tenant}:class:{id}");
+    (tenant, id, name, sid("RM"))
 }
 
 /// `event` with `claims`, or with none at all.
@@ -62,28 +81,65 @@ fn listing_event(claims: Option<Value>, query: &[(&str, &str)]) -> Value {
     claimed(audit_event(query), claims)
 }
 
+/// Twilio's path of the room `room_sid`.
+fn room_path(room_sid: &str) -> String {
+    format!("/v1/Rooms/{room_sid}")
+}
+
+/// Twilio's path of the participant `participant_sid` of the room `room_sid`.
+fn participant_path(room_sid: &str, participant_sid: &str) -> String {
+    format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}")
+}
+
+/// Twilio's answer to a disconnect: the participant, disconnected.
+fn disconnected(
+    room_sid: &str,
+    participant_sid: &str,
+    identity: &str,
+    request_id: &str,
+) -> ResponseTemplate {
+    let participant = participant_json(room_sid, participant_sid, identity, "disconnected");
+    twilio_ok(202, participant, request_id)
+}
+
 impl App {
     async fn call(&self, event: Value) -> Response<Body> {
         self.state.handle(request(&event)).await
     }
 
+    /// POST /admin/rooms by `claims` with `body`.
+    async fn create(&self, claims: Value, body: Value) -> Response<Body> {
+        self.call(create_event(Some(claims), &body)).await
+    }
+
+    /// POST /admin/rooms/{room_sid}/complete by `claims`.
+    async fn complete(&self, claims: Value, room_sid: &str) -> Response<Body> {
+        self.call(complete_event(Some(claims), room_sid)).await
+    }
+
+    /// POST /admin/rooms/{room_sid}/participants/{participant_sid}/disconnect by `claims`.
+    async fn disconnect(
+        &self,
+        claims: Value,
+        room_sid: &str,
+        participant_sid: &str,
+    ) -> Response<Body> {
+        let event = disconnect_event(Some(claims), room_sid, participant_sid);
+        self.call(event).await
+    }
+
+    /// GET /admin/audit by `claims` with `query`.
+    async fn list(&self, claims: Value, query: &[(&str, &str)]) -> Response<Body> {
+        self.call(listing_event(Some(claims), query)).await
+    }
+
     async fn audit(&self, claims: Value, room_sid: &str) -> Vec<Value> {
-        let response = self
-            .call(listing_event(Some(claims), &[("room_sid", room_sid)]))
-            .await;
-        listed(&response)
+        listed(&self.list(claims, &[("room_sid", room_sid)]).await)
     }
 
     /// The caller's tenant's whole log (no `room_sid`), but for listings.
     async fn audit_all(&self, claims: Value) -> Vec<Value> {
-        let response = self.call(listing_event(Some(claims), &[])).await;
-        listed(&response)
-    }
-
-    /// Twilio's room `room_sid` of `tenant`, named `{tenant}:class:x`, in `status`.
-    async fn tenant_room(&self, tenant: &str, room_sid: &str, status: &str) {
-        let name = format!("{tenant}:class:x");
-        mount_room(&self.twilio, room_sid, &name, status).await;
+        listed(&self.list(claims, &[]).await)
     }
 
     async fn twilio_requests(&self) -> usize {
@@ -104,30 +160,18 @@ fn listed(response: &Response<Body>) -> Vec<Value> {
         .collect()
 }
 
-fn room_id() -> String {
-    unique("r")
-}
-
 #[tokio::test]
 async fn creating_a_room_sends_twilio_the_contracted_form_and_answers_201_with_the_room() {
     let app = app(&[]).await;
-    let tenant = unique("t");
-    let id = room_id();
-    let name = format!("{tenant}:class:{id}");
-    let room_sid = sid("RM");
-    expect_once(
-        &app.twilio,
-        "POST",
-        "/v1/Rooms",
-        twilio_ok(201, room_json(&room_sid, &name, "in-progress"), "RQcreate1"),
-    )
-    .await;
+    let (tenant, id, name, room_sid) = new_room();
+    let created = twilio_ok(201, room_json(&room_sid, &name, "in-progress"), "RQcreate1");
+    expect_once(&app.twilio, "POST", "/v1/Rooms", created).await;
 
     let response = app
-        .call(create_event(
-            Some(admin(&tenant, "alice")),
-            &json!({"type": "class", "id": id, "max_participants": 10, "record": true}),
-        ))
+        .create(
+            admin(&tenant, "alice"),
+            json!({"type": "class", "id": id, "max_participants": 10, "record": true}),
+        )
         .await;
 
     assert_eq!(response.status(), 201);
@@ -179,29 +223,18 @@ async fn max_participants_is_capped_by_configuration_and_must_be_a_positive_inte
     ])
     .await;
     let tenant = unique("t");
+    let room = room_json(&sid("RM"), &format!("{tenant}:class:x"), "in-progress");
     answer(
         &app.twilio,
         "POST",
         "/v1/Rooms",
-        twilio_ok(
-            201,
-            room_json(&sid("RM"), &format!("{tenant}:class:x"), "in-progress"),
-            "RQ1",
-        ),
+        twilio_ok(201, room, "RQ1"),
     )
     .await;
     for bad in [json!(0), json!(-3), json!(2.5), json!("10"), json!(true)] {
-        let response = app
-            .call(create_event(
-                Some(admin(&tenant, "alice")),
-                &json!({"type": "class", "id": "x", "max_participants": bad}),
-            ))
-            .await;
-        assert_eq!(response.status(), 400, "{bad}");
-        assert_eq!(
-            json_body(&response)["error"]["code"],
-            "invalid_max_participants"
-        );
+        let body = json!({"type": "class", "id": "x", "max_participants": bad});
+        let response = app.create(admin(&tenant, "alice"), body).await;
+        assert_error(&response, 400, "invalid_max_participants");
     }
     assert_eq!(
         app.twilio_requests().await,
@@ -209,12 +242,8 @@ async fn max_participants_is_capped_by_configuration_and_must_be_a_positive_inte
         "no bad request reaches Twilio"
     );
 
-    let response = app
-        .call(create_event(
-            Some(admin(&tenant, "alice")),
-            &json!({"type": "class", "id": "x", "max_participants": 40}),
-        ))
-        .await;
+    let body = json!({"type": "class", "id": "x", "max_participants": 40});
+    let response = app.create(admin(&tenant, "alice"), body).await;
     assert_eq!(response.status(), 201);
     let sent = received(&app.twilio, "POST", "/v1/Rooms").await;
     let fields = form(&sent[0]);
@@ -234,9 +263,7 @@ async fn a_malformed_create_is_a_400_that_never_reaches_twilio() {
         json!({"type": "class", "id": "a".repeat(65)}),
         json!({"type": "class", "id": "x", "record": "yes"}),
     ] {
-        let response = app
-            .call(create_event(Some(admin(&tenant, "alice")), &body))
-            .await;
+        let response = app.create(admin(&tenant, "alice"), body.clone()).await;
         assert_eq!(response.status(), 400, "{body}");
         assert!(json_body(&response)["error"]["code"].is_string());
     }
@@ -246,30 +273,16 @@ async fn a_malformed_create_is_a_400_that_never_reaches_twilio() {
 #[tokio::test]
 async fn a_room_already_in_progress_is_answered_with_200_and_that_room() {
     let app = app(&[]).await;
-    let tenant = unique("t");
-    let id = room_id();
-    let name = format!("{tenant}:class:{id}");
-    let room_sid = sid("RM");
-    Mock::given(method("POST"))
-        .and(path("/v1/Rooms"))
-        .respond_with(twilio_error(400, 53113, "Room exists"))
-        .expect(1)
-        .mount(&app.twilio)
-        .await;
+    let (tenant, id, name, room_sid) = new_room();
+    let exists = twilio_error(400, 53113, "Room exists");
+    expect_once(&app.twilio, "POST", "/v1/Rooms", exists).await;
     // The unique name's ':' is reserved in URLs: it must arrive percent-encoded.
-    expect_once(
-        &app.twilio,
-        "GET",
-        &format!("/v1/Rooms/{tenant}%3Aclass%3A{id}"),
-        twilio_ok(200, room_json(&room_sid, &name, "in-progress"), "RQfound"),
-    )
-    .await;
+    let found = twilio_ok(200, room_json(&room_sid, &name, "in-progress"), "RQfound");
+    let by_name = format!("/v1/Rooms/{tenant}%3Aclass%3A{id}");
+    expect_once(&app.twilio, "GET", &by_name, found).await;
 
     let response = app
-        .call(create_event(
-            Some(admin(&tenant, "bob")),
-            &json!({"type": "class", "id": id}),
-        ))
+        .create(admin(&tenant, "bob"), json!({"type": "class", "id": id}))
         .await;
 
     assert_eq!(response.status(), 200);
@@ -286,10 +299,7 @@ async fn a_room_already_in_progress_is_answered_with_200_and_that_room() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_creates_of_one_room_all_answer_with_the_same_room() {
     let app = Arc::new(app(&[]).await);
-    let tenant = unique("t");
-    let id = room_id();
-    let name = format!("{tenant}:class:{id}");
-    let room_sid = sid("RM");
+    let (tenant, id, name, room_sid) = new_room();
     // Twilio creates the room once; every later create of the name is refused with 53113.
     Mock::given(method("POST"))
         .and(path("/v1/Rooms"))
@@ -323,12 +333,8 @@ async fn ten_concurrent_creates_of_one_room_all_answer_with_the_same_room() {
         .map(|i| {
             let (app, tenant, id) = (app.clone(), tenant.clone(), id.clone());
             tokio::spawn(async move {
-                let response = app
-                    .call(create_event(
-                        Some(admin(&tenant, &format!("admin{i}"))),
-                        &json!({"type": "class", "id": id}),
-                    ))
-                    .await;
+                let by = admin(&tenant, &format!("admin{i}"));
+                let response = app.create(by, json!({"type": "class", "id": id})).await;
                 (i, response.status().as_u16(), json_body(&response))
             })
         })
@@ -360,26 +366,15 @@ async fn ten_concurrent_creates_of_one_room_all_answer_with_the_same_room() {
 
 #[tokio::test]
 async fn completing_an_own_room_sends_status_completed_and_answers_with_the_room() {
-    let app = app(&[]).await;
-    let tenant = unique("t");
-    let room_sid = sid("RM");
-    let name = format!("{tenant}:class:{}", room_id());
-    mount_room(&app.twilio, &room_sid, &name, "in-progress").await;
-    expect_once(
-        &app.twilio,
-        "POST",
-        &format!("/v1/Rooms/{room_sid}"),
-        twilio_ok(202, room_json(&room_sid, &name, "completed"), "RQdone"),
-    )
-    .await;
+    let (app, tenant, room_sid, name) = tenant_room("in-progress").await;
+    let done = twilio_ok(202, room_json(&room_sid, &name, "completed"), "RQdone");
+    expect_once(&app.twilio, "POST", &room_path(&room_sid), done).await;
 
-    let response = app
-        .call(complete_event(Some(admin(&tenant, "alice")), &room_sid))
-        .await;
+    let response = app.complete(admin(&tenant, "alice"), &room_sid).await;
 
     assert_eq!(response.status(), 200);
     assert_eq!(json_body(&response)["status"], "completed");
-    let sent = received(&app.twilio, "POST", &format!("/v1/Rooms/{room_sid}")).await;
+    let sent = received(&app.twilio, "POST", &room_path(&room_sid)).await;
     assert_eq!(form(&sent[0]), vec![("Status".into(), "completed".into())]);
     let entries = app.audit(admin(&tenant, "alice"), &room_sid).await;
     assert_eq!(entries[0]["action"], "complete_room");
@@ -390,18 +385,11 @@ async fn completing_an_own_room_sends_status_completed_and_answers_with_the_room
 
 #[tokio::test]
 async fn completing_a_room_that_has_ended_is_a_409_and_sends_no_update() {
-    let app = app(&[]).await;
-    let tenant = unique("t");
-    let room_sid = sid("RM");
-    app.tenant_room(&tenant, &room_sid, "completed").await;
+    let (app, tenant, room_sid, _) = tenant_room("completed").await;
 
-    let response = app
-        .call(complete_event(Some(admin(&tenant, "alice")), &room_sid))
-        .await;
+    let response = app.complete(admin(&tenant, "alice"), &room_sid).await;
 
-    assert_eq!(response.status(), 409);
-    let body = json_body(&response);
-    assert_eq!(body["error"]["code"], "room_not_in_progress");
+    let body = assert_error(&response, 409, "room_not_in_progress");
     assert!(
         body["error"]["message"]
             .as_str()
@@ -409,7 +397,7 @@ async fn completing_a_room_that_has_ended_is_a_409_and_sends_no_update() {
             .contains("completed")
     );
     assert!(
-        received(&app.twilio, "POST", &format!("/v1/Rooms/{room_sid}"))
+        received(&app.twilio, "POST", &room_path(&room_sid))
             .await
             .is_empty()
     );
@@ -420,64 +408,31 @@ async fn completing_a_room_that_has_ended_is_a_409_and_sends_no_update() {
 
 #[tokio::test]
 async fn a_room_that_ends_between_fetch_and_update_is_also_a_409() {
-    let app = app(&[]).await;
-    let tenant = unique("t");
-    let room_sid = sid("RM");
-    app.tenant_room(&tenant, &room_sid, "in-progress").await;
-    answer(
-        &app.twilio,
-        "POST",
-        &format!("/v1/Rooms/{room_sid}"),
-        twilio_error(400, 53118, "Room completed"),
-    )
-    .await;
+    let (app, tenant, room_sid, _) = tenant_room("in-progress").await;
+    let ended = twilio_error(400, 53118, "Room completed");
+    answer(&app.twilio, "POST", &room_path(&room_sid), ended).await;
 
-    let response = app
-        .call(complete_event(Some(admin(&tenant, "alice")), &room_sid))
-        .await;
+    let response = app.complete(admin(&tenant, "alice"), &room_sid).await;
 
-    assert_eq!(response.status(), 409);
-    assert_eq!(
-        json_body(&response)["error"]["code"],
-        "room_not_in_progress"
-    );
+    assert_error(&response, 409, "room_not_in_progress");
 }
 
 #[tokio::test]
 async fn disconnecting_a_participant_sends_status_disconnected() {
-    let app = app(&[]).await;
-    let tenant = unique("t");
-    let (room_sid, participant_sid) = (sid("RM"), sid("PA"));
-    app.tenant_room(&tenant, &room_sid, "in-progress").await;
-    let participant_path = format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}");
-    expect_once(
-        &app.twilio,
-        "POST",
-        &participant_path,
-        twilio_ok(
-            202,
-            participant_json(
-                &room_sid,
-                &participant_sid,
-                &format!("{tenant}:u1"),
-                "disconnected",
-            ),
-            "RQkick",
-        ),
-    )
-    .await;
+    let (app, tenant, room_sid, _) = tenant_room("in-progress").await;
+    let participant_sid = sid("PA");
+    let at = participant_path(&room_sid, &participant_sid);
+    let identity = format!("{tenant}:u1");
+    let kicked = disconnected(&room_sid, &participant_sid, &identity, "RQkick");
+    expect_once(&app.twilio, "POST", &at, kicked).await;
 
     let response = app
-        .call(disconnect_event(
-            Some(admin(&tenant, "alice")),
-            &room_sid,
-            &participant_sid,
-        ))
+        .disconnect(admin(&tenant, "alice"), &room_sid, &participant_sid)
         .await;
 
     assert_eq!(response.status(), 200);
     assert_eq!(json_body(&response)["status"], "disconnected");
-    let sent = received(&app.twilio, "POST", &participant_path).await;
+    let sent = received(&app.twilio, "POST", &at).await;
     assert_eq!(
         form(&sent[0]),
         vec![("Status".into(), "disconnected".into())]
@@ -491,31 +446,17 @@ async fn disconnecting_a_participant_sends_status_disconnected() {
 
 #[tokio::test]
 async fn an_unknown_participant_is_a_404_naming_the_participant() {
-    let app = app(&[]).await;
-    let tenant = unique("t");
-    let (room_sid, participant_sid) = (sid("RM"), sid("PA"));
-    app.tenant_room(&tenant, &room_sid, "in-progress").await;
-    answer(
-        &app.twilio,
-        "POST",
-        &format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}"),
-        twilio_error(404, 20404, "The requested resource was not found"),
-    )
-    .await;
+    let (app, tenant, room_sid, _) = tenant_room("in-progress").await;
+    let participant_sid = sid("PA");
+    let unknown = twilio_error(404, 20404, "The requested resource was not found");
+    let at = participant_path(&room_sid, &participant_sid);
+    answer(&app.twilio, "POST", &at, unknown).await;
 
     let response = app
-        .call(disconnect_event(
-            Some(admin(&tenant, "alice")),
-            &room_sid,
-            &participant_sid,
-        ))
+        .disconnect(admin(&tenant, "alice"), &room_sid, &participant_sid)
         .await;
 
-    assert_eq!(response.status(), 404);
-    assert_eq!(
-        json_body(&response)["error"]["code"],
-        "participant_not_found"
-    );
+    assert_error(&response, 404, "participant_not_found");
 }
 
 #[tokio::test]
@@ -541,41 +482,17 @@ async fn malformed_sids_are_400_and_never_reach_twilio() {
 /// The authorization matrix of the routes that act on an existing room.
 #[tokio::test]
 async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_their_tenant() {
-    let app = app(&[]).await;
-    let (acme, globex) = (unique("t"), unique("t"));
-    let room_sid = sid("RM");
+    let (app, acme, room_sid, name) = tenant_room("in-progress").await;
+    let globex = unique("t");
     let participant_sid = sid("PA");
-    app.tenant_room(&acme, &room_sid, "in-progress").await;
-    answer(
-        &app.twilio,
-        "POST",
-        &format!("/v1/Rooms/{room_sid}"),
-        twilio_ok(
-            202,
-            room_json(&room_sid, &format!("{acme}:class:x"), "completed"),
-            "RQ",
-        ),
-    )
-    .await;
-    answer(
-        &app.twilio,
-        "POST",
-        &format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}"),
-        twilio_ok(
-            202,
-            participant_json(&room_sid, &participant_sid, "x:y", "disconnected"),
-            "RQ",
-        ),
-    )
-    .await;
+    let done = twilio_ok(202, room_json(&room_sid, &name, "completed"), "RQ");
+    answer(&app.twilio, "POST", &room_path(&room_sid), done).await;
+    let kicked = disconnected(&room_sid, &participant_sid, "x:y", "RQ");
+    let at = participant_path(&room_sid, &participant_sid);
+    answer(&app.twilio, "POST", &at, kicked).await;
     let missing_room = sid("RM");
-    answer(
-        &app.twilio,
-        "GET",
-        &format!("/v1/Rooms/{missing_room}"),
-        twilio_error(404, 20404, "The requested resource was not found"),
-    )
-    .await;
+    let missing = twilio_error(404, 20404, "The requested resource was not found");
+    answer(&app.twilio, "GET", &room_path(&missing_room), missing).await;
     // A room whose name is not one of ours at all reads like no room too.
     let foreign_room = sid("RM");
     mount_room(&app.twilio, &foreign_room, "legacy-lobby", "in-progress").await;
@@ -598,11 +515,7 @@ async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_t
         assert_eq!(no_jwt.status(), 401, "{name}");
 
         let no_scope = app.call(make(Some(member(&acme, "eve")), &room_sid)).await;
-        assert_eq!(no_scope.status(), 403, "{name}");
-        assert_eq!(
-            json_body(&no_scope)["error"]["code"],
-            "admin_scope_required"
-        );
+        assert_error(&no_scope, 403, "admin_scope_required");
 
         let other = app
             .call(make(Some(admin(&globex, "mallory")), &room_sid))
@@ -630,7 +543,7 @@ async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_t
         "every admin route answers the same 404"
     );
     // Only the own-tenant calls changed anything in Twilio.
-    let updates = received(&app.twilio, "POST", &format!("/v1/Rooms/{room_sid}")).await;
+    let updates = received(&app.twilio, "POST", &room_path(&room_sid)).await;
     assert_eq!(updates.len(), 1);
 }
 
@@ -638,29 +551,16 @@ async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_t
 async fn create_refuses_no_jwt_and_no_scope_and_only_ever_names_the_callers_tenant() {
     let app = app(&[]).await;
     let (acme, globex) = (unique("t"), unique("t"));
-    answer(
-        &app.twilio,
-        "POST",
-        "/v1/Rooms",
-        twilio_ok(
-            201,
-            room_json(&sid("RM"), &format!("{globex}:class:x"), "in-progress"),
-            "RQ",
-        ),
-    )
-    .await;
+    let room = room_json(&sid("RM"), &format!("{globex}:class:x"), "in-progress");
+    answer(&app.twilio, "POST", "/v1/Rooms", twilio_ok(201, room, "RQ")).await;
     let body = json!({"type": "class", "id": "x"});
 
     assert_eq!(app.call(create_event(None, &body)).await.status(), 401);
-    let no_scope = app
-        .call(create_event(Some(member(&acme, "eve")), &body))
-        .await;
+    let no_scope = app.create(member(&acme, "eve"), body.clone()).await;
     assert_eq!(no_scope.status(), 403);
     assert_eq!(app.twilio_requests().await, 0);
     // A body cannot name a tenant; an admin of globex creating "class:x" creates globex's room.
-    let own = app
-        .call(create_event(Some(admin(&globex, "g")), &body))
-        .await;
+    let own = app.create(admin(&globex, "g"), body).await;
     assert_eq!(own.status(), 201);
     let sent = received(&app.twilio, "POST", "/v1/Rooms").await;
     assert!(form(&sent[0]).contains(&("UniqueName".into(), format!("{globex}:class:x"))));
@@ -668,26 +568,16 @@ async fn create_refuses_no_jwt_and_no_scope_and_only_ever_names_the_callers_tena
 
 #[tokio::test]
 async fn the_audit_route_refuses_no_jwt_and_no_scope_and_shows_a_tenant_only_its_own_entries() {
-    let app = app(&[]).await;
-    let (acme, globex) = (unique("t"), unique("t"));
-    let room_sid = sid("RM");
-    app.tenant_room(&acme, &room_sid, "completed").await;
+    let (app, acme, room_sid, _) = tenant_room("completed").await;
+    let globex = unique("t");
     // An acme admin's action on the room, and a globex admin's probe of it.
-    app.call(complete_event(Some(admin(&acme, "alice")), &room_sid))
-        .await;
-    let probe = app
-        .call(complete_event(Some(admin(&globex, "mallory")), &room_sid))
-        .await;
+    app.complete(admin(&acme, "alice"), &room_sid).await;
+    let probe = app.complete(admin(&globex, "mallory"), &room_sid).await;
     assert_eq!(probe.status(), 404);
 
     let query = [("room_sid", room_sid.as_str())];
     assert_eq!(app.call(listing_event(None, &query)).await.status(), 401);
-    assert_eq!(
-        app.call(listing_event(Some(member(&acme, "eve")), &query))
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(app.list(member(&acme, "eve"), &query).await.status(), 403);
 
     let acme_entries = app.audit(admin(&acme, "alice"), &room_sid).await;
     assert_eq!(acme_entries.len(), 1, "{acme_entries:?}");
@@ -695,11 +585,8 @@ async fn the_audit_route_refuses_no_jwt_and_no_scope_and_shows_a_tenant_only_its
     assert_eq!(acme_entries[0]["tenant"], acme.as_str());
 
     // acme's room is not globex's to list: the same 404 as for a room that does not exist.
-    let other = app
-        .call(listing_event(Some(admin(&globex, "mallory")), &query))
-        .await;
-    assert_eq!(other.status(), 404);
-    assert_eq!(json_body(&other)["error"]["code"], "room_not_found");
+    let other = app.list(admin(&globex, "mallory"), &query).await;
+    assert_error(&other, 404, "room_not_found");
     // globex's own log holds its probe (and that refused listing), and nothing of acme's.
     let globex_entries = app.audit_all(admin(&globex, "mallory")).await;
     assert!(
@@ -724,42 +611,21 @@ async fn the_audit_route_refuses_no_jwt_and_no_scope_and_shows_a_tenant_only_its
 
 #[tokio::test]
 async fn allowed_and_denied_actions_are_audited_newest_first() {
-    let app = app(&[]).await;
-    let tenant = unique("t");
-    let room_sid = sid("RM");
+    let (app, tenant, room_sid, name) = tenant_room("in-progress").await;
     let participant_sid = sid("PA");
-    app.tenant_room(&tenant, &room_sid, "in-progress").await;
-    answer(
-        &app.twilio,
-        "POST",
-        &format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}"),
-        twilio_ok(
-            202,
-            participant_json(&room_sid, &participant_sid, "x:y", "disconnected"),
-            "RQkick",
-        ),
-    )
-    .await;
+    let kicked = disconnected(&room_sid, &participant_sid, "x:y", "RQkick");
+    let at = participant_path(&room_sid, &participant_sid);
+    answer(&app.twilio, "POST", &at, kicked).await;
 
-    let denied = app
-        .call(complete_event(Some(member(&tenant, "eve")), &room_sid))
-        .await;
+    let denied = app.complete(member(&tenant, "eve"), &room_sid).await;
     assert_eq!(denied.status(), 403);
     let allowed = app
-        .call(disconnect_event(
-            Some(admin(&tenant, "alice")),
-            &room_sid,
-            &participant_sid,
-        ))
+        .disconnect(admin(&tenant, "alice"), &room_sid, &participant_sid)
         .await;
     assert_eq!(allowed.status(), 200);
 
-    let response = app
-        .call(listing_event(
-            Some(admin(&tenant, "alice")),
-            &[("room_sid", &room_sid)],
-        ))
-        .await;
+    let query = [("room_sid", room_sid.as_str())];
+    let response = app.list(admin(&tenant, "alice"), &query).await;
     assert_eq!(response.status(), 200);
     let entries = json_body(&response)["entries"].as_array().unwrap().clone();
     let summary: Vec<(String, String, String)> = entries
@@ -794,12 +660,7 @@ async fn allowed_and_denied_actions_are_audited_newest_first() {
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
 
     // Read again, the first listing has its outcome: allowed, answered 200.
-    let again = app
-        .call(listing_event(
-            Some(admin(&tenant, "alice")),
-            &[("room_sid", &room_sid)],
-        ))
-        .await;
+    let again = app.list(admin(&tenant, "alice"), &query).await;
     let entries = json_body(&again)["entries"].as_array().unwrap().clone();
     let first_listing = entries
         .iter()
@@ -807,22 +668,15 @@ async fn allowed_and_denied_actions_are_audited_newest_first() {
         .expect("the first listing's entry");
     assert_eq!(first_listing["outcome"], "allowed");
     assert_eq!(first_listing["status"], 200);
-    assert_eq!(first_listing["room"], format!("{tenant}:class:x"));
+    assert_eq!(first_listing["room"], name);
 }
 
 #[tokio::test]
 async fn the_audit_log_pages_through_every_entry_once_with_an_opaque_cursor() {
-    let app = app(&[]).await;
-    let tenant = unique("t");
-    let room_sid = sid("RM");
-    app.tenant_room(&tenant, &room_sid, "in-progress").await;
+    let (app, tenant, room_sid, _) = tenant_room("in-progress").await;
     for i in 0..5 {
-        let response = app
-            .call(complete_event(
-                Some(member(&tenant, &format!("user{i}"))),
-                &room_sid,
-            ))
-            .await;
+        let refused = member(&tenant, &format!("user{i}"));
+        let response = app.complete(refused, &room_sid).await;
         assert_eq!(response.status(), 403);
     }
     let mut seen = Vec::new();
@@ -834,9 +688,7 @@ async fn the_audit_log_pages_through_every_entry_once_with_an_opaque_cursor() {
             query.push(("next", cursor.clone()));
         }
         let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let response = app
-            .call(listing_event(Some(admin(&tenant, "alice")), &query))
-            .await;
+        let response = app.list(admin(&tenant, "alice"), &query).await;
         assert_eq!(response.status(), 200);
         let body = json_body(&response);
         let entries = body["entries"].as_array().unwrap();
@@ -872,8 +724,7 @@ async fn a_bad_cursor_or_limit_is_a_400_and_a_cursor_never_crosses_tenants() {
         (&globex, "g1"),
         (&globex, "g2"),
     ] {
-        app.call(complete_event(Some(member(tenant, who)), &room_sid))
-            .await;
+        app.complete(member(tenant, who), &room_sid).await;
     }
     for (name, value) in [
         ("next", "not-a-cursor"),
@@ -882,23 +733,14 @@ async fn a_bad_cursor_or_limit_is_a_400_and_a_cursor_never_crosses_tenants() {
         ("limit", "101"),
         ("limit", "ten"),
     ] {
-        let response = app
-            .call(listing_event(Some(admin(&acme, "alice")), &[(name, value)]))
-            .await;
+        let response = app.list(admin(&acme, "alice"), &[(name, value)]).await;
         assert_eq!(response.status(), 400, "{name}={value}");
     }
     // globex's first page (of its whole log) ends at its newest refusal; acme, handed that
     // cursor, still only ever reads acme's own entries.
-    let page = app
-        .call(listing_event(Some(admin(&globex, "g")), &[("limit", "2")]))
-        .await;
+    let page = app.list(admin(&globex, "g"), &[("limit", "2")]).await;
     let cursor = json_body(&page)["next"].as_str().unwrap().to_string();
-    let response = app
-        .call(listing_event(
-            Some(admin(&acme, "alice")),
-            &[("next", &cursor)],
-        ))
-        .await;
+    let response = app.list(admin(&acme, "alice"), &[("next", &cursor)]).await;
     assert_eq!(response.status(), 200);
     let body = json_body(&response);
     let entries = body["entries"].as_array().unwrap();
@@ -919,27 +761,14 @@ async fn nothing_is_done_when_the_audit_log_cannot_be_written() {
         "no-such-table",
     ));
     let state = rooms::State::new(&config, &backends).unwrap();
+    let app = App { state, twilio };
     let tenant = unique("t");
     let room_sid = sid("RM");
 
-    let complete = state
-        .handle(request(&complete_event(
-            Some(admin(&tenant, "alice")),
-            &room_sid,
-        )))
-        .await;
-    let create = state
-        .handle(request(&create_event(
-            Some(admin(&tenant, "alice")),
-            &json!({"type": "class", "id": "x"}),
-        )))
-        .await;
-    let refused = state
-        .handle(request(&complete_event(
-            Some(member(&tenant, "eve")),
-            &room_sid,
-        )))
-        .await;
+    let complete = app.complete(admin(&tenant, "alice"), &room_sid).await;
+    let body = json!({"type": "class", "id": "x"});
+    let create = app.create(admin(&tenant, "alice"), body).await;
+    let refused = app.complete(member(&tenant, "eve"), &room_sid).await;
 
     assert_eq!(complete.status(), 503);
     assert_eq!(create.status(), 503);
@@ -948,5 +777,5 @@ async fn nothing_is_done_when_the_audit_log_cannot_be_written() {
         !String::from_utf8_lossy(complete.body().as_ref()).contains("no-such-table"),
         "the cause stays in the logs"
     );
-    assert!(twilio.received_requests().await.unwrap().is_empty());
+    assert_eq!(app.twilio_requests().await, 0);
 }

@@ -14,37 +14,47 @@ fn twilio_json(secret: &str) -> Value {
     json!({"account_sid": ACCOUNT_SID, "api_key_sid": API_KEY_SID, "api_key_secret": secret})
 }
 
-#[tokio::test]
-async fn the_api_key_is_read_from_secrets_manager_and_cached() {
+/// What happens to the secret after a store caching it for `ttl` first read it.
+enum Then {
+    Replaced,
+    Deleted,
+}
+
+/// The API key secret ("first") read through a store caching it for `ttl`, then `then`, then
+/// `wait`: what the store hands out.
+async fn read_again(ttl: Duration, then: Then, wait: Duration) -> String {
     let client = Client::new(sdk().await);
     let id = create_secret(&client, "twilio-", &twilio_json("first")).await;
-    let store = api_key_store(&client, &id, Duration::from_secs(300));
+    let store = api_key_store(&client, &id, ttl);
     assert_eq!(api_key_secret(&store).await, "first");
-    replace_secret(&client, &id, &twilio_json("second")).await;
+    match then {
+        Then::Replaced => replace_secret(&client, &id, &twilio_json("second")).await,
+        Then::Deleted => delete_secret(&client, &id).await,
+    }
+    tokio::time::sleep(wait).await;
+    api_key_secret(&store).await
+}
+
+#[tokio::test]
+async fn the_api_key_is_read_from_secrets_manager_and_cached() {
     // Within the TTL the cached value is served: no call to Secrets Manager.
-    assert_eq!(api_key_secret(&store).await, "first");
+    let ttl = Duration::from_secs(300);
+    assert_eq!(
+        read_again(ttl, Then::Replaced, Duration::ZERO).await,
+        "first"
+    );
 }
 
 #[tokio::test]
 async fn after_the_ttl_the_secret_is_refreshed() {
-    let client = Client::new(sdk().await);
-    let id = create_secret(&client, "twilio-", &twilio_json("first")).await;
-    let store = api_key_store(&client, &id, Duration::from_millis(200));
-    assert_eq!(api_key_secret(&store).await, "first");
-    replace_secret(&client, &id, &twilio_json("second")).await;
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    assert_eq!(api_key_secret(&store).await, "second");
+    let (ttl, wait) = (Duration::from_millis(200), Duration::from_millis(250));
+    assert_eq!(read_again(ttl, Then::Replaced, wait).await, "second");
 }
 
 #[tokio::test]
 async fn when_a_refresh_fails_the_cached_value_is_served() {
-    let client = Client::new(sdk().await);
-    let id = create_secret(&client, "twilio-", &twilio_json("kept")).await;
-    let store = api_key_store(&client, &id, Duration::from_millis(200));
-    assert_eq!(api_key_secret(&store).await, "kept");
-    delete_secret(&client, &id).await;
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    assert_eq!(api_key_secret(&store).await, "kept");
+    let (ttl, wait) = (Duration::from_millis(200), Duration::from_millis(250));
+    assert_eq!(read_again(ttl, Then::Deleted, wait).await, "first");
 }
 
 #[tokio::test]

@@ -7,10 +7,10 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
+use integration_tests::fixtures::on_both_stores;
 use integration_tests::{dynamo, sdk, sid, table_name, unique};
 use serde_json::json;
 use shared::dynamo::DynamoTable;
-use shared::memory::MemoryStore;
 use shared::store::audit::{AuditAction, AuditEntry, AuditLog, AuditOutcome};
 use shared::store::idempotency::{IdempotencyRecord, IdempotencyStore, Status};
 use shared::store::owners::RoomOwners;
@@ -146,8 +146,10 @@ async fn conditional_writes_that_find_the_item_changed_are_conflicts(store: &dyn
 
 #[tokio::test]
 async fn conditional_writes_that_find_the_item_changed_are_conflicts_on_both_stores() {
-    conditional_writes_that_find_the_item_changed_are_conflicts(&dynamo().await).await;
-    conditional_writes_that_find_the_item_changed_are_conflicts(&MemoryStore::new()).await;
+    on_both_stores(async |store| {
+        conditional_writes_that_find_the_item_changed_are_conflicts(store).await
+    })
+    .await;
 }
 
 /// The adapter on a table served by `endpoint`, without the SDK's retries, so that each

@@ -48,15 +48,20 @@ pub fn template() -> Value {
     json_of(serde_yaml::from_str(&text).expect("template.yaml is YAML"))
 }
 
-/// The template's functions: logical id → resource.
-pub fn functions(t: &Value) -> BTreeMap<String, Value> {
+/// The template's resources of type `kind`: logical id → resource.
+pub fn resources(t: &Value, kind: &str) -> BTreeMap<String, Value> {
     t["Resources"]
         .as_object()
         .unwrap()
         .iter()
-        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+        .filter(|(_, r)| r["Type"] == kind)
         .map(|(id, r)| (id.clone(), r.clone()))
         .collect()
+}
+
+/// The template's functions: logical id → resource.
+pub fn functions(t: &Value) -> BTreeMap<String, Value> {
+    resources(t, "AWS::Serverless::Function")
 }
 
 /// A function's crate and binary name.

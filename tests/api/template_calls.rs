@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
-use integration_tests::{sdk, table_name, unique, webhook::invoke};
+use integration_tests::recordings::isolated_table;
+use integration_tests::{sdk, webhook::invoke};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 use shared::access;
@@ -123,32 +124,7 @@ fn granted(function: &str, (operation, on): &Call) -> bool {
 /// template), and a store on it that records every request.
 async fn recorded_table() -> (Backends, Arc<dyn Store>, Recorder) {
     let client = aws_sdk_dynamodb::Client::new(sdk().await);
-    let t = client
-        .describe_table()
-        .table_name(table_name())
-        .send()
-        .await
-        .unwrap();
-    let t = t.table().unwrap();
-    let name = unique("iam-");
-    let indexes = t.global_secondary_indexes().iter().map(|g| {
-        aws_sdk_dynamodb::types::GlobalSecondaryIndex::builder()
-            .index_name(g.index_name().unwrap_or_default())
-            .set_key_schema(Some(g.key_schema().to_vec()))
-            .set_projection(g.projection().cloned())
-            .build()
-            .unwrap()
-    });
-    client
-        .create_table()
-        .table_name(&name)
-        .set_key_schema(Some(t.key_schema().to_vec()))
-        .set_attribute_definitions(Some(t.attribute_definitions().to_vec()))
-        .set_global_secondary_indexes(Some(indexes.collect()))
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    let name = isolated_table().await;
     let plain: Arc<dyn Store> = Arc::new(DynamoTable::new(client, &name));
     let recorder = Recorder::default();
     let conf = aws_sdk_dynamodb::config::Builder::from(sdk().await)

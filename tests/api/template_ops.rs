@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::template::{binary, functions, repo, routes, template};
+use crate::template::{binary, functions, repo, resources, routes, template};
 
 #[test]
 fn parameters_have_no_default_that_would_only_fail_at_twilio() {
@@ -79,13 +79,7 @@ fn the_outputs_give_the_api_url_and_both_callback_urls() {
 
 /// Every alarm: logical id → resource.
 fn alarms(t: &Value) -> BTreeMap<String, Value> {
-    t["Resources"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm")
-        .map(|(id, r)| (id.clone(), r.clone()))
-        .collect()
+    resources(t, "AWS::CloudWatch::Alarm")
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_sdk_secretsmanager::Client;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use integration_tests::fixtures::assert_error;
 use integration_tests::rooms::rooms_config;
 use integration_tests::secrets::{api_key_store, create_secret, delete_secret};
 use integration_tests::verify_token::{step_up, token_state, with_step_up, without_step_up};
@@ -14,6 +15,7 @@ use integration_tests::{
     ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, dynamo, event, json_body, request, sdk, unique,
     with_body, with_claims, without_claims,
 };
+use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use shared::clock::now_unix;
 use shared::http::Handler;
@@ -46,6 +48,26 @@ fn token_event(tenant: &str, sub: &str, proof: &str, body: Value) -> Value {
     )
 }
 
+/// POST /video/token as `tenant`/`sub` carrying `proof`, with `body`.
+async fn ask(
+    state: &token::State,
+    tenant: &str,
+    sub: &str,
+    proof: &str,
+    body: Value,
+) -> Response<Body> {
+    state
+        .handle(request(&token_event(tenant, sub, proof, body)))
+        .await
+}
+
+/// A fresh user of `acme`, and their step-up proof issued at `issued_at` for ten minutes.
+fn user_with_proof(issued_at: i64) -> (String, String) {
+    let sub = unique("user-");
+    let proof = step_up("acme", &sub, issued_at, 600);
+    (sub, proof)
+}
+
 fn room_body() -> Value {
     json!({"room": {"type": "class", "id": "9f3c2b1a"}, "device_id": "web-1"})
 }
@@ -58,12 +80,9 @@ fn claims_of(jwt: &str) -> Value {
 #[tokio::test]
 async fn a_valid_step_up_gives_a_token_for_the_tenants_room() {
     let state = token_state(&[("VIDEO_TOKEN_TTL_SECONDS", "900")]).await;
-    let sub = unique("user-");
-    let proof = step_up("acme", &sub, now_unix(), 600);
+    let (sub, proof) = user_with_proof(now_unix());
     let before = now_unix();
-    let response = state
-        .handle(request(&token_event("acme", &sub, &proof, room_body())))
-        .await;
+    let response = ask(&state, "acme", &sub, &proof, room_body()).await;
     assert_eq!(response.status(), 200, "{}", json_body(&response));
     let answer = json_body(&response);
     assert_eq!(answer["identity"], format!("acme:{sub}:web-1"));
@@ -100,8 +119,7 @@ async fn without_a_step_up_proof_the_answer_is_401() {
     let response = state
         .handle(request(&without_step_up(event("token"))))
         .await;
-    assert_eq!(response.status(), 401);
-    assert_eq!(json_body(&response)["error"]["code"], "step_up_required");
+    assert_error(&response, 401, "step_up_required");
     let empty = with_step_up(event("token"), " ");
     assert_eq!(state.handle(request(&empty)).await.status(), 401);
     // And without the caller's claims at all.
@@ -112,8 +130,7 @@ async fn without_a_step_up_proof_the_answer_is_401() {
 #[tokio::test]
 async fn a_forged_proof_is_401() {
     let state = token_state(&[]).await;
-    let sub = unique("user-");
-    let genuine = step_up("acme", &sub, now_unix(), 600);
+    let (sub, genuine) = user_with_proof(now_unix());
     // Signed with another key (e.g. guessed, or a retired API key's).
     let other_key = StepUpKey::from_secret(b"not-the-api-key-secret")
         .issue(
@@ -137,48 +154,33 @@ async fn a_forged_proof_is_401() {
         "v1.e30.AAAA",
         "garbage",
     ] {
-        let response = state
-            .handle(request(&token_event("acme", &sub, forged, room_body())))
-            .await;
-        assert_eq!(response.status(), 401, "{forged}");
-        assert_eq!(
-            json_body(&response)["error"]["code"],
-            "invalid_step_up_token"
-        );
+        let response = ask(&state, "acme", &sub, forged, room_body()).await;
+        assert_error(&response, 401, "invalid_step_up_token");
     }
 }
 
 #[tokio::test]
 async fn an_expired_proof_is_403() {
     let state = token_state(&[]).await;
-    let sub = unique("user-");
-    let expired = step_up("acme", &sub, now_unix() - 700, 600);
-    let response = state
-        .handle(request(&token_event("acme", &sub, &expired, room_body())))
-        .await;
-    assert_eq!(response.status(), 403);
-    assert_eq!(json_body(&response)["error"]["code"], "step_up_expired");
+    let (sub, expired) = user_with_proof(now_unix() - 700);
+    let response = ask(&state, "acme", &sub, &expired, room_body()).await;
+    assert_error(&response, 403, "step_up_expired");
 }
 
 #[tokio::test]
 async fn another_users_or_another_tenants_proof_is_403() {
     let state = token_state(&[]).await;
-    let sub = unique("user-");
-    let alices = step_up("acme", &sub, now_unix(), 600);
+    let (sub, alices) = user_with_proof(now_unix());
     for (tenant, caller) in [("acme", unique("mallory-")), ("globex", sub.clone())] {
-        let response = state
-            .handle(request(&token_event(tenant, &caller, &alices, room_body())))
-            .await;
-        assert_eq!(response.status(), 403, "{tenant}:{caller}");
-        assert_eq!(json_body(&response)["error"]["code"], "step_up_mismatch");
+        let response = ask(&state, tenant, &caller, &alices, room_body()).await;
+        assert_error(&response, 403, "step_up_mismatch");
     }
 }
 
 #[tokio::test]
 async fn invalid_room_fields_are_400s_naming_the_field() {
     let state = token_state(&[]).await;
-    let sub = unique("user-");
-    let proof = step_up("acme", &sub, now_unix(), 600);
+    let (sub, proof) = user_with_proof(now_unix());
     for (body, field) in [
         (json!({}), "room"),
         (json!({"room": "acme:class:1"}), "room"),
@@ -204,9 +206,7 @@ async fn invalid_room_fields_are_400s_naming_the_field() {
             "device_id",
         ),
     ] {
-        let response = state
-            .handle(request(&token_event("acme", &sub, &proof, body.clone())))
-            .await;
+        let response = ask(&state, "acme", &sub, &proof, body.clone()).await;
         assert_eq!(response.status(), 400, "{body}");
         let message = json_body(&response)["error"]["message"].to_string();
         assert!(message.contains(field), "{body}: {message}");
@@ -225,24 +225,14 @@ async fn a_warm_function_mints_without_calling_secrets_manager_again() {
     let secrets = std::sync::Arc::new(api_key_store(&client, &id, Duration::from_secs(300)));
     let config = rooms_config(&[]).await;
     let state = token_with_secrets(&config, secrets).await;
-    let sub = unique("user-");
-    let proof = step_up("acme", &sub, now_unix(), 600);
+    let (sub, proof) = user_with_proof(now_unix());
     let mint = || request(&token_event("acme", &sub, &proof, room_body()));
     assert_eq!(state.handle(mint()).await.status(), 200);
     // With the secret gone, only a cached copy can sign: the warm path never asks again.
     delete_secret(&client, &id).await;
     assert_eq!(state.handle(mint()).await.status(), 200);
     // A cold function cannot: the secret really is gone.
-    let cold = token_with_secrets(
-        &config,
-        std::sync::Arc::new(SecretStore::new(
-            Some(client),
-            Some(id),
-            None,
-            Duration::from_secs(300),
-            |_| None,
-        )),
-    )
-    .await;
+    let fresh = api_key_store(&client, &id, Duration::from_secs(300));
+    let cold = token_with_secrets(&config, std::sync::Arc::new(fresh)).await;
     assert_eq!(cold.handle(mint()).await.status(), 503);
 }

@@ -1,6 +1,7 @@
 //! POST /verify/start and POST /verify/check through the verify function's handler, with the
 //! events of `events/`, DynamoDB on moto and a wiremock Twilio that asserts each request exactly.
 
+use integration_tests::fixtures::{assert_error, expect_calls, silent_twilio};
 use integration_tests::verify_token::{
     token_state, twilio_error, unique_phone, user, verification, verify_call, verify_state,
     with_step_up,
@@ -8,10 +9,10 @@ use integration_tests::verify_token::{
 use integration_tests::{
     event, json_body, request, unique, with_body, with_claims, without_claims,
 };
+use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use shared::http::Handler;
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate, Times};
 
 /// A fresh user of tenant `acme` with their own number and address.
 struct User {
@@ -35,38 +36,80 @@ impl User {
     }
 }
 
-fn start_event(claims: Value, body: Value) -> Value {
-    with_claims(with_body(event("verify-start"), &body), claims)
+/// The verify function on moto, with its own wiremock Twilio.
+struct Verify {
+    twilio: MockServer,
+    state: verify::State,
 }
 
-fn check_event(claims: Value, body: Value) -> Value {
-    with_claims(with_body(event("verify-check"), &body), claims)
-}
+impl Verify {
+    /// With configuration `extra`.
+    async fn new(extra: &[(&str, &str)]) -> Self {
+        Self::on(MockServer::start().await, extra).await
+    }
 
-/// A Twilio that fails the test on any request at all.
-async fn silent_twilio() -> MockServer {
-    let twilio = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .named("no call to Twilio")
-        .mount(&twilio)
-        .await;
-    twilio
+    /// With a Twilio that fails the test on any request at all.
+    async fn silent() -> Self {
+        Self::on(silent_twilio("no call to Twilio").await, &[]).await
+    }
+
+    async fn on(twilio: MockServer, extra: &[(&str, &str)]) -> Self {
+        let state = verify_state(&twilio.uri(), extra).await;
+        Self { twilio, state }
+    }
+
+    /// Twilio answering the Verify call to `resource` with exactly `form`, `times` times.
+    async fn expect(
+        &self,
+        resource: &str,
+        form: &[(&str, &str)],
+        answer: ResponseTemplate,
+        times: impl Into<Times>,
+    ) {
+        expect_calls(&self.twilio, verify_call(resource, form), answer, times).await;
+    }
+
+    /// Twilio expecting `times` sends of a `channel` code to `to`, each answered pending.
+    async fn expect_send(&self, to: &str, channel: &str, times: u64) {
+        let pending = verification(to, channel, "pending");
+        let form = [("To", to), ("Channel", channel)];
+        self.expect("Verifications", &form, pending, times).await;
+    }
+
+    /// Twilio expecting one check of `code` sent to `to` over `channel`, answered `status`.
+    async fn expect_check(&self, to: &str, channel: &str, code: &str, status: &str) {
+        let answer = verification(to, channel, status);
+        let form = [("To", to), ("Code", code)];
+        self.expect("VerificationCheck", &form, answer, 1).await;
+    }
+
+    async fn send(&self, event: &Value) -> Response<Body> {
+        self.state.handle(request(event)).await
+    }
+
+    /// POST /verify/`route` (`start` or `check`) by `claims` with `body`.
+    async fn call(&self, route: &str, claims: Value, body: Value) -> Response<Body> {
+        let event = event(&format!("verify-{route}"));
+        self.send(&with_claims(with_body(event, &body), claims))
+            .await
+    }
+
+    async fn start(&self, claims: Value, body: Value) -> Response<Body> {
+        self.call("start", claims, body).await
+    }
+
+    async fn check(&self, claims: Value, body: Value) -> Response<Body> {
+        self.call("check", claims, body).await
+    }
 }
 
 #[tokio::test]
 async fn start_sends_a_code_to_the_callers_own_number_never_one_from_the_body() {
-    let twilio = MockServer::start().await;
+    let v = Verify::new(&[]).await;
     let u = User::new();
-    verify_call("Verifications", &[("To", &u.phone), ("Channel", "sms")])
-        .respond_with(verification(&u.phone, "sms", "pending"))
-        .expect(1)
-        .mount(&twilio)
-        .await;
-    let state = verify_state(&twilio.uri(), &[]).await;
+    v.expect_send(&u.phone, "sms", 1).await;
     let body = json!({"channel": "sms", "to": "+19005550199", "phone_number": "+19005550199"});
-    let response = state.handle(request(&start_event(u.claims(), body))).await;
+    let response = v.start(u.claims(), body).await;
     assert_eq!(response.status(), 202);
     let answer = json_body(&response);
     assert_eq!(answer["status"], "pending");
@@ -78,55 +121,33 @@ async fn start_sends_a_code_to_the_callers_own_number_never_one_from_the_body() 
 
 #[tokio::test]
 async fn the_event_file_starts_an_sms_verification_for_its_claims() {
-    let twilio = MockServer::start().await;
-    verify_call(
-        "Verifications",
-        &[("To", "+14155550100"), ("Channel", "sms")],
-    )
-    .respond_with(verification("+14155550100", "sms", "pending"))
-    .expect(1)
-    .mount(&twilio)
-    .await;
     // The fixture's own user shares its counters with every run: lift the limits for it.
-    let state = verify_state(
-        &twilio.uri(),
-        &[
-            ("VERIFY_SENDS_PER_USER", "1000"),
-            ("VERIFY_SENDS_PER_DESTINATION", "1000"),
-            ("VERIFY_USER_WINDOW_SECONDS", "1"),
-            ("VERIFY_DESTINATION_WINDOW_SECONDS", "1"),
-        ],
-    )
+    let v = Verify::new(&[
+        ("VERIFY_SENDS_PER_USER", "1000"),
+        ("VERIFY_SENDS_PER_DESTINATION", "1000"),
+        ("VERIFY_USER_WINDOW_SECONDS", "1"),
+        ("VERIFY_DESTINATION_WINDOW_SECONDS", "1"),
+    ])
     .await;
-    let response = state.handle(request(&event("verify-start"))).await;
+    v.expect_send("+14155550100", "sms", 1).await;
+    let response = v.send(&event("verify-start")).await;
     assert_eq!(response.status(), 202, "{}", json_body(&response));
     assert_eq!(json_body(&response)["to"], "+*********00");
 }
 
 #[tokio::test]
 async fn call_whatsapp_and_email_channels_go_to_the_matching_claim() {
-    let twilio = MockServer::start().await;
+    let v = Verify::new(&[("VERIFY_SENDS_PER_USER", "10")]).await;
     let u = User::new();
-    for channel in ["call", "whatsapp"] {
-        verify_call("Verifications", &[("To", &u.phone), ("Channel", channel)])
-            .respond_with(verification(&u.phone, channel, "pending"))
-            .expect(1)
-            .mount(&twilio)
-            .await;
+    for (channel, to) in [
+        ("call", &u.phone),
+        ("whatsapp", &u.phone),
+        ("email", &u.email),
+    ] {
+        v.expect_send(to, channel, 1).await;
     }
-    verify_call("Verifications", &[("To", &u.email), ("Channel", "email")])
-        .respond_with(verification(&u.email, "email", "pending"))
-        .expect(1)
-        .mount(&twilio)
-        .await;
-    let state = verify_state(&twilio.uri(), &[("VERIFY_SENDS_PER_USER", "10")]).await;
     for channel in ["call", "whatsapp", "email"] {
-        let response = state
-            .handle(request(&start_event(
-                u.claims(),
-                json!({"channel": channel}),
-            )))
-            .await;
+        let response = v.start(u.claims(), json!({"channel": channel})).await;
         assert_eq!(response.status(), 202, "{channel}");
         assert_eq!(json_body(&response)["channel"], channel);
     }
@@ -134,90 +155,78 @@ async fn call_whatsapp_and_email_channels_go_to_the_matching_claim() {
 
 #[tokio::test]
 async fn a_caller_without_a_verified_destination_is_told_so_and_twilio_is_not_called() {
-    let twilio = silent_twilio().await;
-    let state = verify_state(&twilio.uri(), &[]).await;
+    let v = Verify::silent().await;
     let sub = unique("user-");
-    // A number the IdP has not verified is one the user may have typed in themselves.
-    for unverified in [
-        json!({"sub": sub, "tenant": "acme", "phone_number": unique_phone()}),
-        json!({"sub": sub, "tenant": "acme", "phone_number": unique_phone(), "phone_number_verified": "false"}),
+    let verified_email = json!({"email": "a@example.com", "email_verified": "true"});
+    let verified_phone = json!({"phone_number": unique_phone(), "phone_number_verified": "true"});
+    let not_e164 = json!({"phone_number": "0044 20 7946 0000", "phone_number_verified": "true"});
+    // (the caller's claims but for sub and tenant, route, channel; status, code, a word of the
+    // message). A number the IdP has not verified is one the user may have typed in themselves.
+    for (claims, route, channel, want, code, names) in [
+        (
+            json!({"phone_number": unique_phone()}),
+            "start",
+            "sms",
+            403,
+            "unverified_destination",
+            None,
+        ),
+        (
+            json!({"phone_number": unique_phone(), "phone_number_verified": "false"}),
+            "start",
+            "sms",
+            403,
+            "unverified_destination",
+            None,
+        ),
+        (
+            json!({"email": "a@example.com", "email_verified": "false"}),
+            "start",
+            "email",
+            403,
+            "unverified_destination",
+            None,
+        ),
+        (
+            verified_email,
+            "start",
+            "sms",
+            403,
+            "unverified_destination",
+            Some("phone_number"),
+        ),
+        (
+            verified_phone,
+            "check",
+            "email",
+            403,
+            "unverified_destination",
+            Some("email"),
+        ),
+        (not_e164, "start", "sms", 400, "invalid_phone_number", None),
     ] {
-        let response = state
-            .handle(request(&start_event(
-                unverified.clone(),
-                json!({"channel": "sms"}),
-            )))
-            .await;
-        assert_eq!(response.status(), 403, "{unverified}");
-        assert_eq!(
-            json_body(&response)["error"]["code"],
-            "unverified_destination"
-        );
+        let mut claims = claims;
+        claims["sub"] = json!(sub);
+        claims["tenant"] = json!("acme");
+        let mut body = json!({"channel": channel});
+        if route == "check" {
+            body["code"] = json!("123456");
+        }
+        let response = v.call(route, claims.clone(), body).await;
+        let answer = assert_error(&response, want, code);
+        if let Some(word) = names {
+            let message = answer["error"]["message"].as_str().unwrap();
+            assert!(message.contains(word), "{claims}: {message}");
+        }
     }
-    let unverified_email =
-        json!({"sub": sub, "tenant": "acme", "email": "a@example.com", "email_verified": "false"});
-    let response = state
-        .handle(request(&start_event(
-            unverified_email,
-            json!({"channel": "email"}),
-        )))
-        .await;
-    assert_eq!(response.status(), 403);
-    assert_eq!(
-        json_body(&response)["error"]["code"],
-        "unverified_destination"
-    );
 
-    let no_phone =
-        json!({"sub": sub, "tenant": "acme", "email": "a@example.com", "email_verified": "true"});
-    let response = state
-        .handle(request(&start_event(no_phone, json!({"channel": "sms"}))))
-        .await;
-    assert_eq!(response.status(), 403);
-    let answer = json_body(&response);
-    assert_eq!(answer["error"]["code"], "unverified_destination");
-    assert!(
-        answer["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("phone_number")
-    );
-
-    let no_email = json!({"sub": sub, "tenant": "acme", "phone_number": unique_phone(), "phone_number_verified": "true"});
-    let response = state
-        .handle(request(&check_event(
-            no_email,
-            json!({"channel": "email", "code": "123456"}),
-        )))
-        .await;
-    assert_eq!(response.status(), 403);
-    assert!(
-        json_body(&response)["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("email")
-    );
-
-    let not_e164 = json!({"sub": sub, "tenant": "acme", "phone_number": "0044 20 7946 0000", "phone_number_verified": "true"});
-    let response = state
-        .handle(request(&start_event(not_e164, json!({"channel": "sms"}))))
-        .await;
-    assert_eq!(response.status(), 400);
-    assert_eq!(
-        json_body(&response)["error"]["code"],
-        "invalid_phone_number"
-    );
-
-    let response = state
-        .handle(request(&without_claims(event("verify-start"))))
-        .await;
+    let response = v.send(&without_claims(event("verify-start"))).await;
     assert_eq!(response.status(), 401);
 }
 
 #[tokio::test]
 async fn bad_bodies_are_400s_naming_the_field_and_never_reach_twilio() {
-    let twilio = silent_twilio().await;
-    let state = verify_state(&twilio.uri(), &[]).await;
+    let v = Verify::silent().await;
     let u = User::new();
     for (route, body, field) in [
         ("start", json!({}), "channel"),
@@ -228,32 +237,23 @@ async fn bad_bodies_are_400s_naming_the_field_and_never_reach_twilio() {
         ("check", json!({"channel": "sms", "code": "12 456"}), "code"),
         ("check", json!({"code": "123456"}), "channel"),
     ] {
-        let e = if route == "start" {
-            start_event(u.claims(), body.clone())
-        } else {
-            check_event(u.claims(), body.clone())
-        };
-        let response = state.handle(request(&e)).await;
+        let response = v.call(route, u.claims(), body.clone()).await;
         assert_eq!(response.status(), 400, "{route} {body}");
         let message = json_body(&response)["error"]["message"].to_string();
         assert!(message.contains(field), "{route} {body}: {message}");
     }
-    let mut not_json = start_event(u.claims(), json!({}));
+    let mut not_json = with_claims(event("verify-start"), u.claims());
     not_json["body"] = Value::String("channel=sms".into());
-    assert_eq!(state.handle(request(&not_json)).await.status(), 400);
+    assert_eq!(v.send(&not_json).await.status(), 400);
 }
 
 #[tokio::test]
 async fn a_malformed_code_is_refused_like_a_wrong_one_with_status_pending() {
-    let twilio = silent_twilio().await;
-    let state = verify_state(&twilio.uri(), &[]).await;
+    let v = Verify::silent().await;
     let u = User::new();
     for code in ["12", "12 456", "12345678901", "12345\u{0}"] {
-        let response = state
-            .handle(request(&check_event(
-                u.claims(),
-                json!({"channel": "sms", "code": code}),
-            )))
+        let response = v
+            .check(u.claims(), json!({"channel": "sms", "code": code}))
             .await;
         assert!(response.status().is_client_error(), "{code:?}");
         let answer = json_body(&response);
@@ -264,19 +264,11 @@ async fn a_malformed_code_is_refused_like_a_wrong_one_with_status_pending() {
 
 #[tokio::test]
 async fn an_approved_check_gives_a_step_up_token_the_token_function_accepts() {
-    let twilio = MockServer::start().await;
+    let v = Verify::new(&[("STEP_UP_TTL_SECONDS", "300")]).await;
     let u = User::new();
-    verify_call("VerificationCheck", &[("To", &u.phone), ("Code", "123456")])
-        .respond_with(verification(&u.phone, "sms", "approved"))
-        .expect(1)
-        .mount(&twilio)
-        .await;
-    let state = verify_state(&twilio.uri(), &[("STEP_UP_TTL_SECONDS", "300")]).await;
-    let response = state
-        .handle(request(&check_event(
-            u.claims(),
-            json!({"channel": "sms", "code": "123456"}),
-        )))
+    v.expect_check(&u.phone, "sms", "123456", "approved").await;
+    let response = v
+        .check(u.claims(), json!({"channel": "sms", "code": "123456"}))
         .await;
     assert_eq!(response.status(), 200);
     let answer = json_body(&response);
@@ -302,19 +294,11 @@ async fn an_approved_check_gives_a_step_up_token_the_token_function_accepts() {
 
 #[tokio::test]
 async fn a_wrong_code_is_a_4xx_with_status_pending_and_no_step_up_token() {
-    let twilio = MockServer::start().await;
+    let v = Verify::new(&[]).await;
     let u = User::new();
-    verify_call("VerificationCheck", &[("To", &u.email), ("Code", "000000")])
-        .respond_with(verification(&u.email, "email", "pending"))
-        .expect(1)
-        .mount(&twilio)
-        .await;
-    let state = verify_state(&twilio.uri(), &[]).await;
-    let response = state
-        .handle(request(&check_event(
-            u.claims(),
-            json!({"channel": "email", "code": "000000"}),
-        )))
+    v.expect_check(&u.email, "email", "000000", "pending").await;
+    let response = v
+        .check(u.claims(), json!({"channel": "email", "code": "000000"}))
         .await;
     assert!(response.status().is_client_error());
     let answer = json_body(&response);
@@ -346,7 +330,7 @@ impl Case {
 }
 
 async fn assert_mapping(route: &str, case: Case) {
-    let twilio = MockServer::start().await;
+    let v = Verify::new(&[]).await;
     let u = User::new();
     let (resource, form, body) = if route == "start" {
         (
@@ -375,18 +359,8 @@ async fn assert_mapping(route: &str, case: Case) {
         } else {
             1..=1
         };
-    verify_call(resource, &form)
-        .respond_with(answer)
-        .expect(attempts)
-        .mount(&twilio)
-        .await;
-    let state = verify_state(&twilio.uri(), &[]).await;
-    let e = if route == "start" {
-        start_event(u.claims(), body)
-    } else {
-        check_event(u.claims(), body)
-    };
-    let response = state.handle(request(&e)).await;
+    v.expect(resource, &form, answer, attempts).await;
+    let response = v.call(route, u.claims(), body).await;
     let label = format!("{route}: twilio {} code {}", case.status, case.code);
     assert_eq!(response.status(), case.want_status, "{label}");
     assert_eq!(
@@ -452,27 +426,18 @@ async fn any_other_twilio_failure_is_a_502_or_503_that_leaks_nothing() {
 
 #[tokio::test]
 async fn sends_beyond_the_per_user_limit_are_429s_that_never_reach_twilio() {
-    let twilio = MockServer::start().await;
-    let u = User::new();
-    verify_call("Verifications", &[("To", &u.phone), ("Channel", "sms")])
-        .respond_with(verification(&u.phone, "sms", "pending"))
-        .expect(2)
-        .mount(&twilio)
-        .await;
-    let state = verify_state(
-        &twilio.uri(),
-        &[
-            ("VERIFY_SENDS_PER_USER", "2"),
-            ("VERIFY_USER_WINDOW_SECONDS", "3600"),
-        ],
-    )
+    let v = Verify::new(&[
+        ("VERIFY_SENDS_PER_USER", "2"),
+        ("VERIFY_USER_WINDOW_SECONDS", "3600"),
+    ])
     .await;
-    let send = || request(&start_event(u.claims(), json!({"channel": "sms"})));
-    assert_eq!(state.handle(send()).await.status(), 202);
-    assert_eq!(state.handle(send()).await.status(), 202);
-    let limited = state.handle(send()).await;
-    assert_eq!(limited.status(), 429);
-    assert_eq!(json_body(&limited)["error"]["code"], "rate_limited");
+    let u = User::new();
+    v.expect_send(&u.phone, "sms", 2).await;
+    let send = |channel: &str| v.start(u.claims(), json!({"channel": channel}));
+    assert_eq!(send("sms").await.status(), 202);
+    assert_eq!(send("sms").await.status(), 202);
+    let limited = send("sms").await;
+    assert_error(&limited, 429, "rate_limited");
     let retry_after: u64 = limited.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -480,39 +445,22 @@ async fn sends_beyond_the_per_user_limit_are_429s_that_never_reach_twilio() {
         .unwrap();
     assert!((1..=3600).contains(&retry_after), "{retry_after}");
     // Another channel to the same user counts against the same budget.
-    let email = state
-        .handle(request(&start_event(
-            u.claims(),
-            json!({"channel": "email"}),
-        )))
-        .await;
-    assert_eq!(email.status(), 429);
+    assert_eq!(send("email").await.status(), 429);
 }
 
 #[tokio::test]
 async fn sends_to_one_destination_are_limited_across_users() {
-    let twilio = MockServer::start().await;
+    let v = Verify::new(&[("VERIFY_SENDS_PER_DESTINATION", "1")]).await;
     let phone = unique_phone();
-    verify_call("Verifications", &[("To", &phone), ("Channel", "sms")])
-        .respond_with(verification(&phone, "sms", "pending"))
-        .expect(1)
-        .mount(&twilio)
-        .await;
-    let state = verify_state(&twilio.uri(), &[("VERIFY_SENDS_PER_DESTINATION", "1")]).await;
-    let as_user = |sub: &str| {
-        request(&start_event(
-            user("acme", sub, &phone, "x@example.com"),
-            json!({"channel": "sms"}),
-        ))
+    v.expect_send(&phone, "sms", 1).await;
+    let as_user = |tenant: &str, sub: &str| {
+        let claims = user(tenant, sub, &phone, "x@example.com");
+        v.start(claims, json!({"channel": "sms"}))
     };
-    assert_eq!(state.handle(as_user(&unique("a-"))).await.status(), 202);
-    let second = state.handle(as_user(&unique("b-"))).await;
+    assert_eq!(as_user("acme", &unique("a-")).await.status(), 202);
+    let second = as_user("acme", &unique("b-")).await;
     assert_eq!(second.status(), 429);
     assert!(second.headers().contains_key("retry-after"));
     // Even from another tenant.
-    let other_tenant = request(&start_event(
-        user("globex", &unique("c-"), &phone, "x@example.com"),
-        json!({"channel": "sms"}),
-    ));
-    assert_eq!(state.handle(other_tenant).await.status(), 429);
+    assert_eq!(as_user("globex", &unique("c-")).await.status(), 429);
 }

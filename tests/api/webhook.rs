@@ -5,6 +5,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use integration_tests::fixtures::{
+    assert_error, assert_fixture_refused, composition_created, compositions, expect_calls,
+    recording_room,
+};
+use integration_tests::recordings::mount_no_compositions;
+use integration_tests::rooms::twilio_error;
 use integration_tests::webhook::{body, deliver_at_once, invoke, room_params, room_status, status};
 use integration_tests::{
     API_KEY_SECRET, API_KEY_SID, backends, config_with_twilio, dynamo, event, sid, unique,
@@ -15,32 +21,11 @@ use shared::store::rooms::{RoomRecords, RoomStatus};
 use wiremock::matchers::{basic_auth, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn state(twilio: &MockServer) -> webhook::State {
+/// The webhook function on moto, and its wiremock Twilio.
+async fn app() -> (MockServer, webhook::State) {
+    let twilio = MockServer::start().await;
     let config = config_with_twilio(&twilio.uri(), &[]);
-    webhook::State::new(&config, &backends().await)
-}
-
-fn no_compositions() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "compositions": [],
-        "meta": {"page": 0, "page_size": 50, "key": "compositions", "next_page_url": null}
-    }))
-}
-
-fn composition(sid: &str, room_sid: &str) -> ResponseTemplate {
-    ResponseTemplate::new(201).set_body_json(json!({
-        "sid": sid, "status": "enqueued", "room_sid": room_sid, "format": "mp4"
-    }))
-}
-
-/// Mounts a Compositions list answering "none" for `room_sid`.
-async fn mount_empty_list(twilio: &MockServer, room_sid: &str) {
-    Mock::given(method("GET"))
-        .and(path("/v1/Compositions"))
-        .and(query_param("RoomSid", room_sid))
-        .respond_with(no_compositions())
-        .mount(twilio)
-        .await;
+    (twilio, webhook::State::new(&config, &backends().await))
 }
 
 fn form(body: &[u8]) -> HashMap<String, Vec<String>> {
@@ -55,31 +40,14 @@ async fn stored(room_sid: &str) -> Option<shared::store::rooms::RoomRecord> {
     dynamo().await.room_record(room_sid).await.unwrap()
 }
 
-/// A room of a fresh SID that has recorded tracks, ready to end.
-async fn recorded_room(state: &webhook::State) -> String {
-    let room = sid("RM");
-    let started = room_status(
-        &room_params(&room, "recording-started", "3", &[]),
-        Some(&unique("tok-")),
-    );
-    assert_eq!(status(&invoke(state, started, None).await), 200);
-    room
-}
-
 #[tokio::test]
 async fn the_fixture_callbacks_record_the_room_and_compose_it_once() {
-    let twilio = MockServer::start().await;
+    let (twilio, state) = app().await;
     let room = "RM00000000000000000000000000000a11";
     let cj = "CJ00000000000000000000000000000a11";
-    mount_empty_list(&twilio, room).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/Compositions"))
-        .and(basic_auth(API_KEY_SID, API_KEY_SECRET))
-        .respond_with(composition(cj, room))
-        .expect(1)
-        .mount(&twilio)
-        .await;
-    let state = state(&twilio).await;
+    mount_no_compositions(&twilio, room).await;
+    let with_our_key = compositions().and(basic_auth(API_KEY_SID, API_KEY_SECRET));
+    expect_calls(&twilio, with_our_key, composition_created(cj, room), 1).await;
 
     for name in [
         "room-created",
@@ -128,8 +96,7 @@ async fn the_fixture_callbacks_record_the_room_and_compose_it_once() {
 
 #[tokio::test]
 async fn track_events_are_accepted_and_ignored() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (twilio, state) = app().await;
     let response = invoke(&state, event("room-status-track-added"), None).await;
     assert_eq!(status(&response), 200);
     assert_eq!(body(&response)["status"], "ignored");
@@ -148,8 +115,7 @@ async fn track_events_are_accepted_and_ignored() {
 /// may be stored.
 #[tokio::test]
 async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (twilio, state) = app().await;
     for (fixture, expected, code, room) in [
         (
             "tampered",
@@ -182,9 +148,8 @@ async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
             "RM00000000000000000000000000000bb3",
         ),
     ] {
-        let response = invoke(&state, event(&format!("room-status-{fixture}")), None).await;
-        assert_eq!(status(&response), expected, "{fixture}: {response}");
-        assert_eq!(body(&response)["error"]["code"], code, "{fixture}");
+        let fixture = format!("room-status-{fixture}");
+        assert_fixture_refused(&state, &fixture, expected, code).await;
         assert!(stored(room).await.is_none(), "{fixture} stored its room");
     }
     assert!(twilio.received_requests().await.unwrap().is_empty());
@@ -192,13 +157,11 @@ async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
 
 #[tokio::test]
 async fn a_signed_callback_missing_a_field_it_needs_is_a_400() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (_twilio, state) = app().await;
     let room = sid("RM");
     let no_identity = room_status(&room_params(&room, "participant-connected", "2", &[]), None);
     let response = invoke(&state, no_identity, None).await;
-    assert_eq!(status(&response), 400);
-    assert_eq!(body(&response)["error"]["code"], "missing_field");
+    assert_error(&response, 400, "missing_field");
     let bad_sid = room_status(&room_params("RMnot-a-sid", "room-created", "1", &[]), None);
     assert_eq!(status(&invoke(&state, bad_sid, None).await), 400);
     assert!(stored(&room).await.is_none());
@@ -206,8 +169,7 @@ async fn a_signed_callback_missing_a_field_it_needs_is_a_400() {
 
 #[tokio::test]
 async fn a_rest_api_event_with_a_stage_is_validated_against_the_public_url() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (_twilio, state) = app().await;
     let response = invoke(&state, event("room-status-rest-api"), None).await;
     assert_eq!(status(&response), 200, "{response}");
     let record = stored("RM00000000000000000000000000000e57").await.unwrap();
@@ -216,18 +178,13 @@ async fn a_rest_api_event_with_a_stage_is_validated_against_the_public_url() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_deliveries_of_a_room_ended_create_one_composition() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
-    let room = recorded_room(&state).await;
+    let (twilio, state) = app().await;
+    let room = recording_room(&state).await;
     let cj = sid("CJ");
-    mount_empty_list(&twilio, &room).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/Compositions"))
-        // Slow enough that every delivery meets the one in flight.
-        .respond_with(composition(&cj, &room).set_delay(Duration::from_millis(300)))
-        .expect(1)
-        .mount(&twilio)
-        .await;
+    mount_no_compositions(&twilio, &room).await;
+    // Slow enough that every delivery meets the one in flight.
+    let slow = composition_created(&cj, &room).set_delay(Duration::from_millis(300));
+    expect_calls(&twilio, compositions(), slow, 1).await;
 
     // Half are redeliveries of one callback (one idempotency token); the other half carry
     // tokens of their own, so only the room's composition claim stands between them.
@@ -255,22 +212,15 @@ async fn fifty_concurrent_deliveries_of_a_room_ended_create_one_composition() {
 
 #[tokio::test]
 async fn a_composition_that_meets_a_500_is_answered_200_and_left_owed_for_the_reconciler() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
-    let room = recorded_room(&state).await;
-    mount_empty_list(&twilio, &room).await;
+    let (twilio, state) = app().await;
+    let room = recording_room(&state).await;
+    mount_no_compositions(&twilio, &room).await;
     let ended = room_status(
         &room_params(&room, "room-ended", "9", &[("RoomDuration", "60")]),
         Some(&unique("tok-")),
     );
-    Mock::given(method("POST"))
-        .and(path("/v1/Compositions"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({
-            "code": 20500, "message": "Internal Server Error", "status": 500
-        })))
-        .expect(1..)
-        .mount(&twilio)
-        .await;
+    let failing = twilio_error(500, 20500, "Internal Server Error");
+    expect_calls(&twilio, compositions(), failing, 1..).await;
     // Twilio never redelivers after a 5xx: the answer is 200, and the room stays owed.
     let first = invoke(&state, ended.clone(), Some(Duration::from_millis(1500))).await;
     assert_eq!(status(&first), 200, "{first}");
@@ -291,9 +241,8 @@ async fn a_composition_that_meets_a_500_is_answered_200_and_left_owed_for_the_re
 
 #[tokio::test]
 async fn a_composition_that_already_exists_is_reused_not_created_again() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
-    let room = recorded_room(&state).await;
+    let (twilio, state) = app().await;
+    let room = recording_room(&state).await;
     let cj = sid("CJ");
     Mock::given(method("GET"))
         .and(path("/v1/Compositions"))
@@ -307,12 +256,8 @@ async fn a_composition_that_already_exists_is_reused_not_created_again() {
         })))
         .mount(&twilio)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/Compositions"))
-        .respond_with(composition(&sid("CJ"), &room))
-        .expect(0)
-        .mount(&twilio)
-        .await;
+    let created = composition_created(&sid("CJ"), &room);
+    expect_calls(&twilio, compositions(), created, 0).await;
     let ended = room_status(
         &room_params(&room, "room-ended", "9", &[]),
         Some(&unique("tok-")),
@@ -326,17 +271,11 @@ async fn a_composition_that_already_exists_is_reused_not_created_again() {
 
 #[tokio::test]
 async fn a_recording_callback_after_the_room_ended_still_composes_it() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (twilio, state) = app().await;
     let room = sid("RM");
     let cj = sid("CJ");
-    mount_empty_list(&twilio, &room).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/Compositions"))
-        .respond_with(composition(&cj, &room))
-        .expect(1)
-        .mount(&twilio)
-        .await;
+    mount_no_compositions(&twilio, &room).await;
+    expect_calls(&twilio, compositions(), composition_created(&cj, &room), 1).await;
     let ended = room_status(&room_params(&room, "room-ended", "9", &[]), None);
     assert_eq!(status(&invoke(&state, ended, None).await), 200);
     assert!(stored(&room).await.unwrap().composition_sid.is_none());
@@ -349,8 +288,7 @@ async fn a_recording_callback_after_the_room_ended_still_composes_it() {
 
 #[tokio::test]
 async fn a_room_without_recorded_tracks_is_not_composed() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (twilio, state) = app().await;
     let room = sid("RM");
     let ended = room_status(&room_params(&room, "room-ended", "9", &[]), None);
     assert_eq!(status(&invoke(&state, ended, None).await), 200);
@@ -363,8 +301,7 @@ async fn a_room_without_recorded_tracks_is_not_composed() {
 #[tokio::test]
 async fn a_json_body_is_checked_through_its_body_sha256_and_is_not_a_room_status() {
     use shared::twilio::signature::{body_sha256, compute};
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (_twilio, state) = app().await;
     let body =
         r#"{"RoomSid":"RM00000000000000000000000000000c0d","StatusCallbackEvent":"room-ended"}"#;
     let query = format!("bodySHA256={}", body_sha256(body.as_bytes()));
@@ -398,8 +335,7 @@ fn body_of(response: &Value) -> String {
 
 #[tokio::test]
 async fn an_event_lambda_http_cannot_convert_is_a_400_not_a_crash() {
-    let twilio = MockServer::start().await;
-    let state = state(&twilio).await;
+    let (_twilio, state) = app().await;
     // lambda_http builds the request URI from the Host header and panics when it cannot.
     let mut bad_host = event("room-status-room-created");
     bad_host["headers"]["host"] = Value::String("video example com".into());

@@ -4,6 +4,7 @@
 
 pub mod dynamo_count;
 pub mod faults;
+pub mod fixtures;
 pub mod functions;
 pub mod local_api;
 pub mod logs;

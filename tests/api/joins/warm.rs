@@ -2,48 +2,17 @@
 //! confirmed lately is checked with Twilio once, so a lost room-ended callback is noticed.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
+use integration_tests::dynamo_count::Counter;
+use integration_tests::fixtures::silent_twilio;
 use integration_tests::{backends, config_with_twilio, dynamo, sdk, table_name, unique};
 use shared::aws::Backends;
 use shared::clock::now_unix;
 use shared::dynamo::DynamoTable;
 use shared::store::rooms::names::RoomNames;
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::{entry, join, token_state, twilio};
-
-/// Records the DynamoDB requests a client sends, by operation (`X-Amz-Target`).
-#[derive(Clone, Debug, Default)]
-struct Counted(Arc<Mutex<Vec<String>>>);
-
-impl Intercept for Counted {
-    fn name(&self) -> &'static str {
-        "Counted"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let target = context
-            .request()
-            .headers()
-            .get("x-amz-target")
-            .unwrap_or("");
-        let operation = target.rsplit('.').next().unwrap_or_default();
-        self.0.lock().unwrap().push(operation.to_string());
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn a_warm_join_reads_dynamodb_once_and_calls_no_twilio() {
@@ -56,14 +25,8 @@ async fn a_warm_join_reads_dynamodb_once_and_calls_no_twilio() {
         200
     );
 
-    let silent = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .named("no Twilio call on a warm join")
-        .mount(&silent)
-        .await;
-    let counted = Counted::default();
+    let silent = silent_twilio("no Twilio call on a warm join").await;
+    let counted = Counter::default();
     let conf = aws_sdk_dynamodb::config::Builder::from(sdk().await)
         .interceptor(counted.clone())
         .build();
@@ -75,7 +38,7 @@ async fn a_warm_join_reads_dynamodb_once_and_calls_no_twilio() {
     let warm = token::State::new(&config_with_twilio(&silent.uri(), &[]), &backends).unwrap();
     let (status, body) = join(&warm, &unique("u"), &id).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(*counted.0.lock().unwrap(), ["GetItem"]);
+    assert_eq!(counted.take().0, [("GetItem".to_string(), 1)].into());
 }
 
 #[tokio::test]
