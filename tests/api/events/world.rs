@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
+use integration_tests::fixtures::composition_created;
 use integration_tests::recordings::{
-    composition, composition_json, ended_room, message_created, messages, no_compositions, own,
+    composition, ended_room, message_created, messages, no_compositions, own,
 };
 use integration_tests::rooms::{answer, last_segment, participant_json, room_json};
 use integration_tests::verify_token::verification;
@@ -20,7 +21,8 @@ use shared::store::rooms::names::RoomEntry;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-pub(crate) const NAME: &str = "acme:class:9f3c2b1a";
+/// The fixtures' room.
+pub(crate) use integration_tests::fixtures::ROOM_NAME as NAME;
 pub(crate) const ROOM: &str = "RM0123456789abcdef0123456789abcdef";
 pub(crate) const COMPOSITION: &str = "CJ0123456789abcdef0123456789abcdef";
 
@@ -74,8 +76,7 @@ pub(crate) async fn twilio() -> MockServer {
     let redirect = ResponseTemplate::new(302).insert_header("Location", link);
     answer(&server, "GET", &media, redirect).await;
     answer(&server, "GET", "/v1/Compositions", no_compositions()).await;
-    let created = composition_json(COMPOSITION, ROOM, "enqueued");
-    let created = ResponseTemplate::new(201).set_body_json(created);
+    let created = composition_created(COMPOSITION, ROOM);
     answer(&server, "POST", "/v1/Compositions", created).await;
     messages()
         .respond_with(message_created("SM0123456789abcdef0123456789abcdef"))

@@ -1,15 +1,16 @@
 //! The DynamoDB requests of each room and composition callback kind, a duplicate of each.
 
 use integration_tests::dynamo_count::{Counter, Counts, counting_backends};
+use integration_tests::fixtures::{OWNER_PHONE, owned_room};
 use integration_tests::recordings::{
-    composition_params, composition_state, composition_status, own, room_composition, webhook_state,
+    composition_params, composition_state, composition_status, room_composition, webhook_state,
 };
 use integration_tests::webhook::{invoke, room_params, room_status, status};
-use integration_tests::{ACCOUNT_SID, sid, unique};
+use integration_tests::{ACCOUNT_SID, unique};
 use serde_json::Value;
 use shared::http::Handler;
 
-use super::{NAME, PHONE, twilio};
+use super::twilio;
 
 /// One invocation's requests, printed under `label`.
 async fn cost(counter: &Counter, label: &str, call: impl Future<Output = Value>) -> Counts {
@@ -50,8 +51,7 @@ async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one
     let (backends, counter) = counting_backends().await;
     let webhook = webhook_state(&twilio, &backends, &[]);
     let callbacks = composition_state(&twilio, &backends, &[]);
-    let room = sid("RM");
-    own(&backends.store, &room, NAME, "alice", Some(PHONE)).await;
+    let (room, _) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
     let of_room = |event, seq, extra: &[(&'static str, &'static str)]| {
         room_status(&room_params(&room, event, seq, extra), Some(&unique("t")))
     };

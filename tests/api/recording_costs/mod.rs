@@ -8,14 +8,12 @@
 mod callbacks;
 mod runs;
 
+use integration_tests::fixtures::composition_created;
 use integration_tests::recordings::{composition_json, message_created, messages, no_compositions};
 use integration_tests::rooms::{answer, form, last_segment};
 use integration_tests::sid;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
-
-const NAME: &str = "acme:class:9f3c2b1a";
-const PHONE: &str = "+14155550100";
 
 /// Answers Twilio's composition create, list (none yet), fetch (processing) and Messages create.
 async fn twilio() -> MockServer {
@@ -23,9 +21,7 @@ async fn twilio() -> MockServer {
     answer(&twilio, "GET", "/v1/Compositions", no_compositions()).await;
     let create = |req: &Request| {
         let room = form(req).into_iter().find(|(k, _)| k == "RoomSid");
-        let room = room.map(|(_, v)| v).unwrap_or_default();
-        let created = composition_json(&sid("CJ"), &room, "enqueued");
-        ResponseTemplate::new(201).set_body_json(created)
+        composition_created(&sid("CJ"), &room.map(|(_, v)| v).unwrap_or_default())
     };
     answer(&twilio, "POST", "/v1/Compositions", create).await;
     Mock::given(method("GET"))

@@ -11,7 +11,9 @@ use shared::clock::now_unix;
 use shared::deadline::Deadline;
 use shared::store::compositions::CompositionStatus;
 
-use super::{NAME, PHONE, twilio};
+use integration_tests::fixtures::{OWNER_PHONE as PHONE, ROOM_NAME as NAME};
+
+use super::twilio;
 
 /// What a run owes.
 #[derive(Clone, Copy, Debug)]

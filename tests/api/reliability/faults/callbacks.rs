@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use integration_tests::faults::Match;
+use integration_tests::fixtures::{OWNER_PHONE, composition_created, owned_room};
 use integration_tests::recordings::{
     composition, composition_json, composition_params, composition_status, message_created,
-    messages_path, no_compositions, own,
+    messages_path, no_compositions,
 };
 use integration_tests::rooms::answer as mount;
 use integration_tests::webhook::{body, invoke, room_params, room_status, status};
@@ -95,8 +96,7 @@ async fn a_room_ended_callback_answers_200_under_each_twilio_fault_and_the_recon
             let (room, cj) = (sid("RM"), sid("CJ"));
             let compositions = "/v1/Compositions";
             mount(&w.twilio.mock, "GET", compositions, no_compositions()).await;
-            let created = composition_json(&cj, &room, "enqueued");
-            let created = ResponseTemplate::new(201).set_body_json(created);
+            let created = composition_created(&cj, &room);
             mount(&w.twilio.mock, "POST", compositions, created).await;
             w.twilio.proxy.fail(on.clone(), fault.fault());
             let started = room_params(&room, "recording-started", "3", &[]);
@@ -132,15 +132,7 @@ async fn a_composition_callback_answers_200_under_each_twilio_fault_and_one_sms_
     for fault in ALL {
         let what = format!("messages under {fault:?}");
         let w = World::new().await;
-        let (room, cj) = (sid("RM"), sid("CJ"));
-        own(
-            &w.backends.store,
-            &room,
-            "acme:class:x",
-            "alice",
-            Some("+14155550100"),
-        )
-        .await;
+        let (room, cj) = owned_room(&w.backends.store, Some(OWNER_PHONE)).await;
         let sent = message_created("SM0123456789abcdef0123456789abcdef");
         mount(&w.twilio.mock, "POST", &messages_path(), sent).await;
         w.twilio
