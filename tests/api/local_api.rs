@@ -48,18 +48,18 @@ async fn a_fresh_machine_steps_up_gets_a_video_token_and_moderates_rooms_with_no
     assert_ne!(body["to"], "+14155550100", "the destination is masked");
 
     // A wrong code, then the one the fake approves.
-    let mut body = Value::Null;
+    let mut checked = Value::Null;
     for (code, want, verification) in [
         ("654321", StatusCode::UNPROCESSABLE_ENTITY, "pending"),
         (DEV_CODE, StatusCode::OK, "approved"),
     ] {
         let check = json!({"channel": "sms", "code": code});
-        let status;
-        (status, body) = api.post("/verify/check", &user, check).await;
+        let (status, body) = api.post("/verify/check", &user, check).await;
         assert_eq!(status, want, "{body}");
         assert_eq!(body["status"], verification);
+        checked = body;
     }
-    let step_up = body["step_up_token"].as_str().unwrap().to_string();
+    let step_up = checked["step_up_token"].as_str().unwrap().to_string();
 
     let room = json!({"room": {"type": "class", "id": "9f3c2b1a"}, "device_id": "web-1"});
     let (status, body) = api

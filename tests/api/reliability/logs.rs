@@ -134,7 +134,7 @@ async fn a_whole_scenario_through_the_local_api_logs_no_secret_token_code_or_pho
     assert_eq!(status, 200);
     secrets.0.push(signature);
     let audit = format!("/admin/audit?room_sid={room_sid}");
-    let (status, answer) = c.call(Method::GET, &audit, &admin, &[], None).await;
+    let (status, answer) = c.get(&audit, &admin, &[]).await;
     assert_eq!(status, 200, "{answer}");
 
     let text = logs.text();
