@@ -6,12 +6,22 @@ https://video.example.com/twilio/composition-status becomes, its X-Twilio-Signat
 Twilio's own helper library with the test Auth Token (tests/support/lib.rs), body base64 as API
 Gateway delivers it. Their story: the composition of the recorded room of the room status
 fixtures (room-status-*.json) is enqueued, progresses, and becomes available; another one fails.
+recordings-get.json is user-42's GET of that room's recordings with a genuine step-up proof (so
+its function answers 200, as events/expected.json says).
 
 Run from the repository root:  .venv/bin/python tests/python/composition_status_events.py
 """
 
+import base64
+import hashlib
+import hmac
+import json
+
 from apigw_events import ACCOUNT_SID, signed_post, tampered, write
 
+# The test API key secret (tests/support/lib.rs): a secret never rotated derives its step-up key
+# from it (shared/src/stepup.rs).
+API_KEY_SECRET = "test-api-key-secret"
 ROUTE = "/twilio/composition-status"
 ROOM_SID = "RM00000000000000000000000000000a11"
 COMPOSITION_SID = "CJ00000000000000000000000000000a11"
@@ -34,6 +44,20 @@ def composition_event(form, token, signature="sign"):
     return signed_post(ROUTE, form, token, 2, signature)
 
 
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def step_up_proof(tenant, sub):
+    """A step-up proof for `sub` of `tenant` as /verify/check hands it out (shared/src/stepup.rs:
+    `v1.{claims}.{mac}` under the key derived from the API key secret), made deterministic for a
+    fixture: it expires in 2100 and its `jti` is fixed."""
+    key = hmac.new(API_KEY_SECRET.encode(), b"twilio-video-backend step-up proof v1", hashlib.sha256).digest()
+    claims = {"ten": tenant, "sub": sub, "exp": 4102444800, "jti": "0123456789abcdef0123456789abcdef"}
+    signed = "v1." + b64url(json.dumps(claims, separators=(",", ":")).encode())
+    return signed + "." + b64url(hmac.new(key, signed.encode(), hashlib.sha256).digest())
+
+
 def recordings_get():
     path = "/recordings/class/9f3c2b1a"
     return {
@@ -49,7 +73,7 @@ def recordings_get():
             "x-forwarded-for": "198.51.100.7",
             "x-forwarded-port": "443",
             "x-forwarded-proto": "https",
-            "x-step-up-token": "v1.replace-with-the-step_up_token-of-verify-check.mac",
+            "x-step-up-token": step_up_proof("acme", "user-42"),
         },
         "pathParameters": {"type": "class", "id": "9f3c2b1a"},
         "requestContext": {
