@@ -11,11 +11,11 @@
 
 use std::collections::HashMap;
 
+use integration_tests::local_api::{LocalApi, answer};
 use integration_tests::webhook::{body, invoke, status};
 use integration_tests::{ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, AUTH_TOKEN, event, table_name};
 use integration_tests::{with_claims, without_claims};
 use jsonwebtoken::{EncodingKey, Header};
-use local_api::Settings;
 use serde_json::{Value, json};
 use shared::aws::{Backends, StartupError};
 use shared::config::Config;
@@ -154,32 +154,19 @@ fn token(secret: &str, mut claims: Value) -> String {
 #[tokio::test]
 async fn no_token_and_a_token_missing_a_claim_get_the_same_answers_locally_and_in_lambda() {
     // The local API on a fresh machine (nothing from the process environment).
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let settings = Settings::new(|_| None, listener.local_addr().unwrap());
-    let secret = settings.auth_secret();
-    let app = local_api::app(&settings).await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(local_api::serve(
-        listener,
-        std::sync::Arc::new(app),
-        std::future::pending(),
-    ));
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::new();
+    let api = LocalApi::start(&[]).await;
+    let secret = api.auth_secret();
     let local = |bearer: Option<String>| {
-        let mut request = http
-            .post(format!("{base}/verify/start"))
+        let mut request = api
+            .http
+            .post(api.url("/verify/start"))
             .json(&json!({"channel": "sms"}));
         if let Some(bearer) = bearer {
             request = request.bearer_auth(bearer);
         }
         async move {
-            let response = request.send().await.unwrap();
-            let status = response.status().as_u16() as u64;
-            (
-                status,
-                response.json::<Value>().await.unwrap()["error"]["code"].clone(),
-            )
+            let (status, body) = answer(request).await;
+            (status.as_u16() as u64, body["error"]["code"].clone())
         }
     };
     // The verify function, invoked as Lambda invokes it behind API Gateway.
@@ -200,7 +187,7 @@ async fn no_token_and_a_token_missing_a_claim_get_the_same_answers_locally_and_i
     let missing = (401, json!("missing_claim"));
     for claims in [json!({"sub": "alice"}), json!({"tenant": "acme"})] {
         assert_eq!(
-            local(Some(token(&secret, claims.clone()))).await,
+            local(Some(token(secret, claims.clone()))).await,
             missing,
             "{claims}"
         );
