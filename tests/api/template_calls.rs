@@ -5,90 +5,67 @@
 //! function without its line in `shared/src/access.rs` fails here, before IAM refuses it in AWS.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::error::BoxError;
-use integration_tests::recordings::isolated_table;
-use integration_tests::{sdk, webhook::invoke};
+use integration_tests::dynamo_count::{Sent, recorded_backends};
+use integration_tests::webhook::invoke;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 use shared::access;
-use shared::aws::Backends;
 use shared::clock::now_unix;
-use shared::dynamo::DynamoTable;
-use shared::store::Store;
 
 use crate::events::world::{ROOM, handler, recorded_room, twilio};
 use crate::events::{load, manifest};
-use integration_tests::backends_on;
 
 /// One request: the operation, and the partition key it names, or the index it queries.
 type Call = (String, String);
 
-#[derive(Clone, Debug, Default)]
-struct Recorder(Arc<Mutex<Vec<Call>>>);
-
-impl Intercept for Recorder {
-    fn name(&self) -> &'static str {
-        "Recorder"
-    }
-
-    fn read_before_transmit(
-        &self,
-        ctx: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = ctx.request();
-        let target = request.headers().get("x-amz-target").unwrap_or_default();
-        let operation = target.rsplit('.').next().unwrap_or_default().to_string();
-        let body: Value = serde_json::from_slice(request.body().bytes().unwrap_or(b"{}"))?;
-        let mut calls = self.0.lock().unwrap();
-        let pk = |item: &Value| item["pk"]["S"].as_str().unwrap_or("?").to_string();
-        match operation.as_str() {
-            "TransactWriteItems" => {
-                for item in body["TransactItems"].as_array().into_iter().flatten() {
-                    for (kind, op) in [
-                        ("Put", "PutItem"),
-                        ("Update", "UpdateItem"),
-                        ("Delete", "DeleteItem"),
-                        ("ConditionCheck", "ConditionCheckItem"),
-                    ] {
-                        let part = &item[kind];
-                        if !part.is_null() {
-                            let key = if kind == "Put" {
-                                &part["Item"]
-                            } else {
-                                &part["Key"]
-                            };
-                            calls.push((op.to_string(), pk(key)));
-                        }
+/// The calls `sent` makes: its operation and the partition key it names, or the index it
+/// queries; a transaction's, one per item.
+fn calls(sent: &Sent) -> Vec<Call> {
+    let body = &sent.body;
+    let pk = |item: &Value| item["pk"]["S"].as_str().unwrap_or("?").to_string();
+    let mut calls = vec![];
+    match sent.operation.as_str() {
+        "TransactWriteItems" => {
+            for item in body["TransactItems"].as_array().into_iter().flatten() {
+                for (kind, op) in [
+                    ("Put", "PutItem"),
+                    ("Update", "UpdateItem"),
+                    ("Delete", "DeleteItem"),
+                    ("ConditionCheck", "ConditionCheckItem"),
+                ] {
+                    let part = &item[kind];
+                    if !part.is_null() {
+                        let key = if kind == "Put" {
+                            &part["Item"]
+                        } else {
+                            &part["Key"]
+                        };
+                        calls.push((op.to_string(), pk(key)));
                     }
                 }
             }
-            "Query" => {
-                let on = match body["IndexName"].as_str() {
-                    Some(index) => format!("index/{index}"),
-                    None => body["ExpressionAttributeValues"][":pk"]["S"]
-                        .as_str()
-                        .unwrap_or("?")
-                        .to_string(),
-                };
-                calls.push((operation, on));
-            }
-            _ => {
-                let key = if body["Item"].is_null() {
-                    &body["Key"]
-                } else {
-                    &body["Item"]
-                };
-                calls.push((operation, pk(key)));
-            }
         }
-        Ok(())
+        "Query" => {
+            let on = match body["IndexName"].as_str() {
+                Some(index) => format!("index/{index}"),
+                None => body["ExpressionAttributeValues"][":pk"]["S"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_string(),
+            };
+            calls.push((sent.operation.clone(), on));
+        }
+        _ => {
+            let key = if body["Item"].is_null() {
+                &body["Key"]
+            } else {
+                &body["Item"]
+            };
+            calls.push((sent.operation.clone(), pk(key)));
+        }
     }
+    calls
 }
 
 /// IAM's `StringLike` (`*` any run of characters).
@@ -120,30 +97,22 @@ fn granted(function: &str, (operation, on): &Call) -> bool {
     })
 }
 
-/// A fresh table shaped as the test table (`scripts/create_table.py` made it from the
-/// template), and a store on it that records every request.
-async fn recorded_table() -> (Backends, Arc<dyn Store>, Recorder) {
-    let client = aws_sdk_dynamodb::Client::new(sdk().await);
-    let name = isolated_table().await;
-    let plain: Arc<dyn Store> = Arc::new(DynamoTable::new(client, &name));
-    let recorder = Recorder::default();
-    let conf = aws_sdk_dynamodb::config::Builder::from(sdk().await)
-        .interceptor(recorder.clone())
-        .build();
-    let recorded = DynamoTable::new(aws_sdk_dynamodb::Client::from_conf(conf), &name);
-    (backends_on(Arc::new(recorded)), plain, recorder)
-}
-
 #[tokio::test]
 async fn every_table_call_a_function_makes_on_its_events_is_declared() {
     let m = manifest();
     let functions: BTreeSet<&str> = m.values().filter_map(|e| e["function"].as_str()).collect();
     for function in functions {
-        let (backends, seed, recorder) = recorded_table().await;
+        let (backends, recorder) = recorded_backends().await;
         let twilio = twilio().await;
-        // What the events presume: a recorded room with its composition, one owed.
-        recorded_room(&seed).await;
-        seed.owe_composition(ROOM, now_unix() - 1).await.unwrap();
+        // What the events presume: a recorded room with its composition, one owed (the test's
+        // own calls, not the function's).
+        recorded_room(&backends.store).await;
+        backends
+            .store
+            .owe_composition(ROOM, now_unix() - 1)
+            .await
+            .unwrap();
+        recorder.take();
         let config = integration_tests::config_with_twilio(&twilio.uri(), &[]);
         for (name, _) in m.iter().filter(|(_, e)| e["function"] == function) {
             let event = load(name);
@@ -162,7 +131,7 @@ async fn every_table_call_a_function_makes_on_its_events_is_declared() {
                 }
             }
         }
-        let calls = recorder.0.lock().unwrap().clone();
+        let calls: Vec<Call> = recorder.take().iter().flat_map(calls).collect();
         let distinct: BTreeSet<&Call> = calls.iter().collect();
         println!("{function}: {} calls {distinct:?}", calls.len());
         let refused: Vec<&Call> = calls.iter().filter(|c| !granted(function, c)).collect();

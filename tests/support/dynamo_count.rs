@@ -1,6 +1,7 @@
-//! A request-counting DynamoDB client: the SDK's own client on a fresh table with an
-//! interceptor that counts every request it transmits by operation (`X-Amz-Target`), retries
-//! included, so a test can say what a callback or a reconciler run costs in DynamoDB requests.
+//! A recording DynamoDB client: the SDK's own client with an interceptor that records every
+//! request it transmits (operation, from `X-Amz-Target`, and JSON body), retries included, so a
+//! test can say what a callback or a reconciler run costs in DynamoDB requests, or which items a
+//! function's calls name.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -8,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use serde_json::Value;
 use shared::aws::Backends;
 use shared::dynamo::DynamoTable;
 
@@ -23,21 +25,47 @@ const READS: [&str; 5] = [
     "TransactGetItems",
 ];
 
-/// Counts requests by operation; clones share the counts.
-#[derive(Clone, Debug, Default)]
-pub struct Counter(Arc<Mutex<BTreeMap<String, u64>>>);
+/// One request as it was transmitted.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    /// Its operation (`GetItem`, `TransactWriteItems`, …).
+    pub operation: String,
+    /// Its JSON body (`null` when it has none).
+    pub body: Value,
+}
 
-impl Counter {
-    /// The counts so far, and a fresh start.
-    pub fn take(&self) -> Counts {
-        let mut counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        Counts(std::mem::take(&mut *counts))
+/// Records the requests of the clients it is in; clones share the record.
+#[derive(Clone, Debug, Default)]
+pub struct Recorder(Arc<Mutex<Vec<Sent>>>);
+
+impl Recorder {
+    /// A DynamoDB client of the tests' SDK configuration whose requests this records.
+    pub async fn client(&self) -> aws_sdk_dynamodb::Client {
+        let config = aws_sdk_dynamodb::config::Builder::from(sdk().await)
+            .interceptor(self.clone())
+            .build();
+        aws_sdk_dynamodb::Client::from_conf(config)
+    }
+
+    /// The requests so far, and a fresh start.
+    pub fn take(&self) -> Vec<Sent> {
+        let mut sent = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut *sent)
+    }
+
+    /// The requests so far by operation, and a fresh start.
+    pub fn take_counts(&self) -> Counts {
+        let mut counts = BTreeMap::new();
+        for sent in self.take() {
+            *counts.entry(sent.operation).or_default() += 1;
+        }
+        Counts(counts)
     }
 }
 
-impl Intercept for Counter {
+impl Intercept for Recorder {
     fn name(&self) -> &'static str {
-        "RequestCounter"
+        "RequestRecorder"
     }
 
     fn read_before_transmit(
@@ -46,13 +74,21 @@ impl Intercept for Counter {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let target = context.request().headers().get("x-amz-target");
+        let request = context.request();
+        let target = request.headers().get("x-amz-target");
         let operation = target
             .and_then(|t| t.rsplit('.').next())
             .unwrap_or("unknown")
             .to_string();
-        let mut counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        *counts.entry(operation).or_default() += 1;
+        let body = request
+            .body()
+            .bytes()
+            .and_then(|b| serde_json::from_slice(b).ok());
+        let sent = Sent {
+            operation,
+            body: body.unwrap_or(Value::Null),
+        };
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(sent);
         Ok(())
     }
 }
@@ -94,13 +130,10 @@ impl fmt::Display for Counts {
     }
 }
 
-/// Back ends on a fresh table whose every DynamoDB request is counted by the returned counter.
-pub async fn counting_backends() -> (Backends, Counter) {
-    let counter = Counter::default();
-    let config = aws_sdk_dynamodb::config::Builder::from(sdk().await)
-        .interceptor(counter.clone())
-        .build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
-    let table = DynamoTable::new(client, isolated_table().await);
-    (crate::backends_on(Arc::new(table)), counter)
+/// Back ends on a fresh table (`recordings::isolated_table`) whose every DynamoDB request the
+/// returned recorder records.
+pub async fn recorded_backends() -> (Backends, Recorder) {
+    let recorder = Recorder::default();
+    let table = DynamoTable::new(recorder.client().await, isolated_table().await);
+    (crate::backends_on(Arc::new(table)), recorder)
 }

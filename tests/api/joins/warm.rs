@@ -4,10 +4,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use integration_tests::dynamo_count::Counter;
+use integration_tests::dynamo_count::Recorder;
 use integration_tests::fixtures::silent_twilio;
-use integration_tests::{backends, config_with_twilio, dynamo, sdk, table_name, unique};
-use shared::aws::Backends;
+use integration_tests::{backends_on, config_with_twilio, dynamo, table_name, unique};
 use shared::clock::now_unix;
 use shared::dynamo::DynamoTable;
 use shared::store::rooms::names::RoomNames;
@@ -26,19 +25,13 @@ async fn a_warm_join_reads_dynamodb_once_and_calls_no_twilio() {
     );
 
     let silent = silent_twilio("no Twilio call on a warm join").await;
-    let counted = Counter::default();
-    let conf = aws_sdk_dynamodb::config::Builder::from(sdk().await)
-        .interceptor(counted.clone())
-        .build();
-    let store = DynamoTable::new(aws_sdk_dynamodb::Client::from_conf(conf), table_name());
-    let backends = Backends {
-        store: Arc::new(store),
-        ..backends().await
-    };
+    let counted = Recorder::default();
+    let store = DynamoTable::new(counted.client().await, table_name());
+    let backends = backends_on(Arc::new(store));
     let warm = token::State::new(&config_with_twilio(&silent.uri(), &[]), &backends).unwrap();
     let (status, body) = join(&warm, &unique("u"), &id).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(counted.take().0, [("GetItem".to_string(), 1)].into());
+    assert_eq!(counted.take_counts().0, [("GetItem".to_string(), 1)].into());
 }
 
 #[tokio::test]

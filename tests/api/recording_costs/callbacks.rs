@@ -1,6 +1,6 @@
 //! The DynamoDB requests of each room and composition callback kind, a duplicate of each.
 
-use integration_tests::dynamo_count::{Counter, Counts, counting_backends};
+use integration_tests::dynamo_count::{Counts, Recorder, recorded_backends};
 use integration_tests::fixtures::{OWNER_PHONE, owned_room};
 use integration_tests::recordings::{
     composition_params, composition_state, composition_status, room_composition, webhook_state,
@@ -13,17 +13,17 @@ use shared::http::Handler;
 use super::twilio;
 
 /// One invocation's requests, printed under `label`.
-async fn cost(counter: &Counter, label: &str, call: impl Future<Output = Value>) -> Counts {
+async fn cost(counter: &Recorder, label: &str, call: impl Future<Output = Value>) -> Counts {
     counter.take();
     let answer = call.await;
     assert_eq!(status(&answer), 200, "{label}: {answer}");
-    let counts = counter.take();
+    let counts = counter.take_counts();
     println!("dynamodb per callback | {label:<34} | {counts}");
     counts
 }
 
 /// A duplicate's requests, printed under `label`: its one conditional claim write, no read.
-async fn duplicate(counter: &Counter, label: &str, call: impl Future<Output = Value>) {
+async fn duplicate(counter: &Recorder, label: &str, call: impl Future<Output = Value>) {
     let counts = cost(counter, label, call).await;
     assert_eq!((counts.reads(), counts.writes()), (0, 1), "{counts}");
 }
@@ -31,7 +31,7 @@ async fn duplicate(counter: &Counter, label: &str, call: impl Future<Output = Va
 /// Each of `kinds` delivered once to `handler`, then the last one again: a [`duplicate`],
 /// printed under `again`. Each kind's requests, in order.
 async fn kinds_then_a_duplicate(
-    counter: &Counter,
+    counter: &Recorder,
     handler: &dyn Handler,
     kinds: &[(&str, Value)],
     again: &str,
@@ -48,7 +48,7 @@ async fn kinds_then_a_duplicate(
 #[tokio::test]
 async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one_write() {
     let twilio = twilio().await;
-    let (backends, counter) = counting_backends().await;
+    let (backends, counter) = recorded_backends().await;
     let webhook = webhook_state(&twilio, &backends, &[]);
     let callbacks = composition_state(&twilio, &backends, &[]);
     let (room, _) = owned_room(&backends.store, Some(OWNER_PHONE)).await;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use integration_tests::dynamo_count::{Counts, counting_backends};
+use integration_tests::dynamo_count::{Counts, recorded_backends};
 use integration_tests::recordings::{composition, ended_room, own, reconciler_state};
 use integration_tests::sid;
 use shared::aws::Backends;
@@ -30,7 +30,7 @@ enum Owed {
 /// nothing, on a fresh table: its requests.
 async fn run(owed: Owed, n: usize, finished: usize) -> Counts {
     let twilio = twilio().await;
-    let (backends, counter) = counting_backends().await;
+    let (backends, counter) = recorded_backends().await;
     let now = now_unix();
     seed(&backends, owed, n, finished, now).await;
     let reconciler = reconciler_state(&twilio, &backends, &[]);
@@ -43,7 +43,7 @@ async fn run(owed: Owed, n: usize, finished: usize) -> Counts {
         .run(at, Deadline::after(Duration::from_secs(120)))
         .await
         .unwrap();
-    let counts = counter.take();
+    let counts = counter.take_counts();
     let done = match owed {
         Owed::Compositions => report.composed.len(),
         Owed::Sms => report.notified.len(),
