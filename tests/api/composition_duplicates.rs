@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use integration_tests::fixtures::{one_sms_expected, twilio_and_own_table};
-use integration_tests::recordings::{composition_params, composition_state, composition_status};
+use integration_tests::recordings::{Pipeline, composition_params, composition_status};
 use integration_tests::webhook::{body, invoke, status};
 use integration_tests::{ACCOUNT_SID, sid, unique};
 use serde_json::Value;
@@ -37,7 +37,7 @@ fn processed(statuses: &[String]) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_duplicates_of_each_composition_event_are_processed_once_with_one_sms() {
     let (twilio, backends, room, cj) = one_sms_expected(Duration::from_millis(200)).await;
-    let state = composition_state(&twilio, &backends, &[]);
+    let state = Pipeline::new(&twilio, &backends, &[]).composition;
     let events = [
         ("composition-enqueued", "2026-11-26T02:00:00.000Z", vec![]),
         ("composition-started", "2026-11-26T02:00:01.000Z", vec![]),
@@ -78,7 +78,7 @@ async fn a_hundred_duplicates_of_each_composition_event_are_processed_once_with_
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_duplicate_composition_hook_failed_callbacks_are_handled_once() {
     let (twilio, backends) = twilio_and_own_table().await;
-    let state = composition_state(&twilio, &backends, &[]);
+    let state = Pipeline::new(&twilio, &backends, &[]).composition;
     let (room, hook) = (sid("RM"), sid("HK"));
     let params = [
         ("AccountSid", ACCOUNT_SID),

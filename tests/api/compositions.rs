@@ -11,7 +11,7 @@ use integration_tests::fixtures::{
     owned_room, twilio_and_own_table,
 };
 use integration_tests::recordings::{
-    available_params, composition_params, composition_state, composition_status, isolated_backends,
+    Pipeline, available_params, composition_params, composition_status, isolated_backends,
     message_created, messages, own,
 };
 use integration_tests::rooms::form;
@@ -30,7 +30,7 @@ async fn the_fixture_callbacks_record_the_composition_and_text_its_owner_once() 
     expect_calls(&twilio, messages(), sent, 1).await;
     let backends = isolated_backends().await;
     own(&backends.store, ROOM, ROOM_NAME, "alice", Some(OWNER_PHONE)).await;
-    let state = composition_state(&twilio, &backends, &[]);
+    let state = Pipeline::new(&twilio, &backends, &[]).composition;
 
     for name in ["enqueued", "progress", "available"] {
         let response = invoke(&state, event(&format!("composition-{name}")), None).await;
@@ -86,7 +86,7 @@ async fn an_older_event_never_overwrites_a_newer_state() {
         .mount(&twilio)
         .await;
     let backends = isolated_backends().await;
-    let state = composition_state(&twilio, &backends, &[]);
+    let state = Pipeline::new(&twilio, &backends, &[]).composition;
     let (room, cj) = (sid("RM"), sid("CJ"));
     let at = |event, timestamp: &'static str, extra: &[(&'static str, &'static str)]| {
         let params = composition_params(&room, &cj, event, timestamp, extra);
@@ -139,7 +139,7 @@ async fn an_older_event_never_overwrites_a_newer_state() {
 async fn fifty_concurrent_composition_available_callbacks_send_one_sms() {
     // Slow enough that every delivery meets the one in flight.
     let (twilio, backends, room, cj) = one_sms_expected(Duration::from_millis(300)).await;
-    let state = composition_state(&twilio, &backends, &[]);
+    let state = Pipeline::new(&twilio, &backends, &[]).composition;
     // Half are redeliveries of one callback (one token); the others carry tokens of their own,
     // so only the record's order and the SMS claim stand between them.
     let shared_token = unique("tok-");
@@ -169,7 +169,7 @@ async fn fifty_concurrent_composition_available_callbacks_send_one_sms() {
 #[tokio::test]
 async fn a_failed_composition_is_recorded_and_owes_nothing() {
     let (twilio, backends) = twilio_and_own_table().await;
-    let state = composition_state(&twilio, &backends, &[]);
+    let state = Pipeline::new(&twilio, &backends, &[]).composition;
     let response = invoke(&state, event("composition-failed"), None).await;
     assert_eq!(status(&response), 200, "{response}");
     let record = backends
@@ -191,7 +191,7 @@ async fn a_failed_composition_is_recorded_and_owes_nothing() {
 #[tokio::test]
 async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
     let (twilio, backends) = twilio_and_own_table().await;
-    let state = composition_state(&twilio, &backends, &[]);
+    let state = Pipeline::new(&twilio, &backends, &[]).composition;
     for (fixture, expected, code, room) in [
         (
             "tampered",
@@ -233,7 +233,7 @@ async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
 async fn a_room_without_an_owners_phone_settles_its_sms_as_without_recipient() {
     let (twilio, backends) = twilio_and_own_table().await;
     let (room, cj) = owned_room(&backends.store, None).await;
-    let state = composition_state(&twilio, &backends, &[]);
+    let state = Pipeline::new(&twilio, &backends, &[]).composition;
     let params = available_params(&room, &cj);
     assert_eq!(
         status(&invoke(&state, composition_status(&params, None), None).await),

@@ -10,9 +10,8 @@ use integration_tests::fixtures::{
     recording_room, twilio_and_own_table,
 };
 use integration_tests::recordings::{
-    available_params, composition, composition_json, composition_state, composition_status,
-    message_created, messages, mount_no_compositions, own, reconciler_state, room_composition,
-    webhook_state,
+    Pipeline, available_params, composition, composition_json, composition_status, message_created,
+    messages, mount_no_compositions, own, room_composition,
 };
 use integration_tests::rooms::twilio_error;
 use integration_tests::webhook::{body, invoke, room_params, room_status, status};
@@ -47,8 +46,11 @@ async fn end_recorded_room(
 #[tokio::test]
 async fn compositions_failing_at_room_ended_are_created_once_by_the_reconciler() {
     let (twilio, backends) = twilio_and_own_table().await;
-    let webhook = webhook_state(&twilio, &backends, &[]);
-    let reconciler = reconciler_state(&twilio, &backends, &[]);
+    let Pipeline {
+        webhook,
+        reconciler,
+        ..
+    } = Pipeline::new(&twilio, &backends, &[]);
     let failing = Mock::given(method("POST"))
         .and(path("/v1/Compositions"))
         .respond_with(twilio_error(500, 20500, "Internal Server Error"))
@@ -107,8 +109,11 @@ async fn compositions_failing_at_room_ended_are_created_once_by_the_reconciler()
 async fn messages_failing_then_the_reconciler_sends_one_sms() {
     let (twilio, backends) = twilio_and_own_table().await;
     let (room, cj) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
-    let callbacks = composition_state(&twilio, &backends, &[]);
-    let reconciler = reconciler_state(&twilio, &backends, &[]);
+    let Pipeline {
+        composition: callbacks,
+        reconciler,
+        ..
+    } = Pipeline::new(&twilio, &backends, &[]);
     let failing = messages()
         .respond_with(twilio_error(503, 20503, "Service Unavailable"))
         .expect(1..)
@@ -158,7 +163,11 @@ async fn a_number_that_replied_stop_is_recorded_and_never_tried_again() {
     let (room, cj) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
     let unsubscribed = twilio_error(400, 21610, "Attempt to send to unsubscribed recipient");
     expect_calls(&twilio, messages(), unsubscribed, 1).await;
-    let callbacks = composition_state(&twilio, &backends, &[]);
+    let Pipeline {
+        composition: callbacks,
+        reconciler,
+        ..
+    } = Pipeline::new(&twilio, &backends, &[]);
     let params = available_params(&room, &cj);
     assert_eq!(
         status(&invoke(&callbacks, composition_status(&params, Some("t1")), None).await),
@@ -167,7 +176,6 @@ async fn a_number_that_replied_stop_is_recorded_and_never_tried_again() {
     let record = backends.store.composition(&room).await.unwrap().unwrap();
     assert_eq!(record.sms, Some(SmsState::Undeliverable(21610)));
     assert_eq!(record.due_at, None, "not owed any more");
-    let reconciler = reconciler_state(&twilio, &backends, &[]);
     let report = reconciler
         .run(now_unix() + 100_000, budget())
         .await
@@ -186,9 +194,11 @@ async fn a_callback_and_reconciler_runs_that_race_do_each_side_effect_once() {
     let (twilio, backends) = twilio_and_own_table().await;
     // Everything owed is due at once, so every run meets the callbacks' work in flight.
     let now_due = [("RECONCILE_AFTER_SECONDS", "0")];
-    let webhook = webhook_state(&twilio, &backends, &now_due);
-    let callbacks = composition_state(&twilio, &backends, &now_due);
-    let reconciler = reconciler_state(&twilio, &backends, &now_due);
+    let Pipeline {
+        webhook,
+        composition: callbacks,
+        reconciler,
+    } = Pipeline::new(&twilio, &backends, &now_due);
     let (room, cj) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
     mount_no_compositions(&twilio, &room).await;
     let slow = Duration::from_millis(400);
@@ -283,7 +293,7 @@ async fn stuck_compositions_are_reported_exactly_once_each_and_finished_ones_app
         .expect(1)
         .mount(&twilio)
         .await;
-    let reconciler = reconciler_state(&twilio, &backends, &[]);
+    let reconciler = Pipeline::new(&twilio, &backends, &[]).reconciler;
 
     let before = reconciler.run(now + 7199, budget()).await.unwrap();
     assert_eq!(before.examined, 0, "not stuck yet: {before:?}");
@@ -338,7 +348,7 @@ async fn a_run_reads_only_owed_work_however_many_rooms_finished() {
         (page.entries[0].kind, page.entries[0].room_sid.as_str()),
         (DueKind::Composition, owed.as_str())
     );
-    let reconciler = reconciler_state(&twilio, &backends, &[]);
+    let reconciler = Pipeline::new(&twilio, &backends, &[]).reconciler;
     let report = reconciler.run(now + 10, budget()).await.unwrap();
     // A room that owes nothing after all (no record of it): settled, no Twilio call.
     assert_eq!((report.examined, report.skipped), (1, 1), "{report:?}");
@@ -357,7 +367,7 @@ async fn a_run_reads_only_owed_work_however_many_rooms_finished() {
 #[tokio::test]
 async fn the_scheduled_event_file_runs_the_reconciler_through_its_handler() {
     let (twilio, backends) = twilio_and_own_table().await;
-    let reconciler = reconciler_state(&twilio, &backends, &[]);
+    let reconciler = Pipeline::new(&twilio, &backends, &[]).reconciler;
     let report = reconciler::handle(
         &reconciler,
         LambdaEvent::new(event("reconciler-scheduled"), Context::default()),

@@ -5,7 +5,7 @@
 //! redirects, which the function must never follow.
 
 use integration_tests::fixtures::{assert_error, twilio_and_own_table};
-use integration_tests::recordings::{composition, composition_state, ended_room, own};
+use integration_tests::recordings::{Pipeline, composition, ended_room, own};
 use integration_tests::rooms::twilio_error;
 use integration_tests::verify_token::{step_up, with_step_up, without_step_up};
 use integration_tests::{event, json_body, request, sid, with_claims};
@@ -84,7 +84,7 @@ async fn ask(room: &Room, tenant: &str, sub: &str, scope: &str) -> (u16, Value) 
 }
 
 async fn answer(room: &Room, event: Value) -> (u16, Value) {
-    let state = composition_state(&room.twilio, &room.backends, &[]);
+    let state = Pipeline::new(&room.twilio, &room.backends, &[]).composition;
     let response = state.handle(request(&event)).await;
     (response.status().as_u16(), json_body(&response))
 }

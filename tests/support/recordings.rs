@@ -1,6 +1,6 @@
 //! Helpers for the recordings tests: a table of their own per test (so that one test's
 //! reconciler run never meets another's owed work), signed composition callbacks built on the
-//! fixtures' shape, the three functions' states, seeded rooms, and Twilio's Compositions,
+//! fixtures' shape, the three functions of the pipeline, seeded rooms, and Twilio's Compositions,
 //! Messages and Media as wiremock answers them.
 
 use std::sync::Arc;
@@ -119,33 +119,27 @@ pub fn available_params<'a>(
     composition_params(room_sid, composition_sid, "composition-available", at, &[])
 }
 
-/// The composition function on `backends` and the wiremock Twilio.
-pub fn composition_state(
-    twilio: &MockServer,
-    backends: &Backends,
-    extra: &[(&str, &str)],
-) -> composition::State {
-    composition::State::new(&config_with_twilio(&twilio.uri(), extra), backends)
-        .expect("composition state")
+/// The recording pipeline's three functions on `backends` and the wiremock Twilio, configured
+/// alike (`extra` on top of the test configuration).
+pub struct Pipeline {
+    /// The room callback function, which starts a room's composition.
+    pub webhook: webhook::State,
+    /// The composition callback function (and `GET /recordings`).
+    pub composition: composition::State,
+    /// The reconciler, which does what the callbacks left owed.
+    pub reconciler: reconciler::State,
 }
 
-/// The room callback function on `backends` and the wiremock Twilio.
-pub fn webhook_state(
-    twilio: &MockServer,
-    backends: &Backends,
-    extra: &[(&str, &str)],
-) -> webhook::State {
-    webhook::State::new(&config_with_twilio(&twilio.uri(), extra), backends)
-}
-
-/// The reconciler on `backends` and the wiremock Twilio.
-pub fn reconciler_state(
-    twilio: &MockServer,
-    backends: &Backends,
-    extra: &[(&str, &str)],
-) -> reconciler::State {
-    reconciler::State::new(&config_with_twilio(&twilio.uri(), extra), backends)
-        .expect("reconciler state")
+impl Pipeline {
+    /// The three functions on `backends`, calling `twilio`, with `extra` configuration.
+    pub fn new(twilio: &MockServer, backends: &Backends, extra: &[(&str, &str)]) -> Self {
+        let config = config_with_twilio(&twilio.uri(), extra);
+        Self {
+            webhook: webhook::State::new(&config, backends),
+            composition: composition::State::new(&config, backends).expect("composition state"),
+            reconciler: reconciler::State::new(&config, backends).expect("reconciler state"),
+        }
+    }
 }
 
 /// Records `sub` (with `phone`) as the owner of `room_sid`, named `unique_name`.

@@ -3,7 +3,7 @@
 use integration_tests::dynamo_count::{Counts, Recorder, recorded_backends};
 use integration_tests::fixtures::{OWNER_PHONE, owned_room};
 use integration_tests::recordings::{
-    composition_params, composition_state, composition_status, room_composition, webhook_state,
+    Pipeline, composition_params, composition_status, room_composition,
 };
 use integration_tests::webhook::{invoke, room_params, room_status, status};
 use integration_tests::{ACCOUNT_SID, unique};
@@ -49,8 +49,11 @@ async fn kinds_then_a_duplicate(
 async fn each_callback_kind_costs_a_fixed_number_of_requests_and_a_duplicate_one_write() {
     let twilio = twilio().await;
     let (backends, counter) = recorded_backends().await;
-    let webhook = webhook_state(&twilio, &backends, &[]);
-    let callbacks = composition_state(&twilio, &backends, &[]);
+    let Pipeline {
+        webhook,
+        composition: callbacks,
+        ..
+    } = Pipeline::new(&twilio, &backends, &[]);
     let (room, _) = owned_room(&backends.store, Some(OWNER_PHONE)).await;
     let of_room = |event, seq, extra: &[(&'static str, &'static str)]| {
         room_status(&room_params(&room, event, seq, extra), Some(&unique("t")))

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use integration_tests::dynamo_count::{Counts, recorded_backends};
-use integration_tests::recordings::{composition, ended_room, own, reconciler_state};
+use integration_tests::recordings::{Pipeline, composition, ended_room, own};
 use integration_tests::sid;
 use shared::aws::Backends;
 use shared::clock::now_unix;
@@ -33,7 +33,7 @@ async fn run(owed: Owed, n: usize, finished: usize) -> Counts {
     let (backends, counter) = recorded_backends().await;
     let now = now_unix();
     seed(&backends, owed, n, finished, now).await;
-    let reconciler = reconciler_state(&twilio, &backends, &[]);
+    let reconciler = Pipeline::new(&twilio, &backends, &[]).reconciler;
     let at = match owed {
         Owed::Compositions | Owed::Sms => now + 301,
         Owed::Stuck => now + 7201,
