@@ -1,21 +1,23 @@
 //! POST /twilio/room-status through the webhook function's Lambda entry point, against moto's
 //! DynamoDB and a wiremock Twilio: the `events/room-status-*` fixtures (signed by Twilio's own
-//! helper library), rejected callbacks, and compositions created exactly once.
+//! helper library), rejected callbacks (the composition function's too: one signature check), and
+//! compositions created exactly once.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use integration_tests::fixtures::{
     assert_error, assert_fixture_refused, composition_created, compositions, expect_calls,
-    recording_room,
+    recording_room, twilio_and_own_table,
 };
-use integration_tests::recordings::mount_no_compositions;
+use integration_tests::recordings::{Pipeline, mount_no_compositions};
 use integration_tests::rooms::twilio_error;
 use integration_tests::webhook::{body, deliver_at_once, invoke, room_params, room_status, status};
 use integration_tests::{
     API_KEY_SECRET, API_KEY_SID, backends, config_with_twilio, dynamo, event, sid, unique,
 };
 use serde_json::{Value, json};
+use shared::http::Handler;
 use shared::store::due::DueWork;
 use shared::store::rooms::{RoomRecords, RoomStatus};
 use wiremock::matchers::{basic_auth, method, path, query_param};
@@ -111,46 +113,67 @@ async fn track_events_are_accepted_and_ignored() {
     assert!(twilio.received_requests().await.unwrap().is_empty());
 }
 
-/// Each rejected fixture: its status, its error code, and the room it names, of which nothing
-/// may be stored.
+/// Each rejected fixture of either callback function (they share the signature check): its
+/// status, its error code, and the room it names, of which nothing may be stored (no room record,
+/// no composition).
 #[tokio::test]
 async fn rejected_callbacks_are_answered_4xx_and_leave_nothing_behind() {
-    let (twilio, state) = app().await;
+    let (twilio, backends) = twilio_and_own_table().await;
+    let functions = Pipeline::new(&twilio, &backends, &[]);
     for (fixture, expected, code, room) in [
         (
-            "tampered",
+            "room-status-tampered",
             403,
             "invalid_signature",
             "RM00000000000000000000000000000bad",
         ),
         (
-            "unsigned",
+            "room-status-unsigned",
             400,
             "missing_signature",
             "RM00000000000000000000000000000b0b",
         ),
         (
-            "signed-for-another-url",
+            "room-status-signed-for-another-url",
             403,
             "invalid_signature",
             "RM00000000000000000000000000000bb1",
         ),
         (
-            "malformed-base64",
+            "room-status-malformed-base64",
             400,
             "malformed_body",
             "RM00000000000000000000000000000bb2",
         ),
         (
-            "malformed-form",
+            "room-status-malformed-form",
             400,
             "malformed_body",
             "RM00000000000000000000000000000bb3",
         ),
+        (
+            "composition-tampered",
+            403,
+            "invalid_signature",
+            "RM000000000000000000000000000c0bad",
+        ),
+        (
+            "composition-unsigned",
+            400,
+            "missing_signature",
+            "RM0000000000000000000000000000cb0b",
+        ),
     ] {
-        let fixture = format!("room-status-{fixture}");
-        assert_fixture_refused(&state, &fixture, expected, code).await;
-        assert!(stored(room).await.is_none(), "{fixture} stored its room");
+        let handler: &dyn Handler = match fixture.starts_with("room-status-") {
+            true => &functions.webhook,
+            false => &functions.composition,
+        };
+        assert_fixture_refused(handler, fixture, expected, code).await;
+        let store = &backends.store;
+        let record = store.room_record(room).await.unwrap();
+        assert!(record.is_none(), "{fixture} stored its room");
+        let composition = store.composition(room).await.unwrap();
+        assert!(composition.is_none(), "{fixture} stored a composition");
     }
     assert!(twilio.received_requests().await.unwrap().is_empty());
 }
