@@ -27,7 +27,7 @@ use shared::recordings::notify::Notifier;
 use shared::secrets::Secrets;
 use shared::store::StoreError;
 use shared::store::compositions::CompositionRecords;
-use shared::store::due::DueWork;
+use shared::store::due::{DueQuery, DueWork};
 use shared::store::rooms::RoomRecords;
 use shared::twilio::compositions::Compositions;
 use shared::twilio::messages::Messages;
@@ -111,7 +111,10 @@ impl State {
         let mut report = Report::default();
         let mut cursor = None;
         loop {
-            let page = self.due.due(now, PAGE, cursor.as_ref()).await?;
+            let page = self
+                .due
+                .due(DueQuery::new(now, PAGE).after(cursor.as_ref()))
+                .await?;
             for entry in &page.entries {
                 let Some(budget) = remaining(deadline).checked_sub(RESERVE) else {
                     report.unfinished = true;

@@ -24,7 +24,7 @@ use shared::names::{RoomName, RoomSid};
 use shared::secrets::TwilioCredentials;
 use shared::store::owners::{RoomOwner, RoomOwners};
 use shared::store::rooms::RoomStatus;
-use shared::store::rooms::names::{RoomEntry, RoomNames};
+use shared::store::rooms::names::{NameChange, RoomEntry, RoomNames};
 use shared::twilio::rooms::{NewRoom, OpenError, Opened, RoomStatus as TwilioStatus, Rooms};
 use tokio::time::Instant;
 
@@ -108,12 +108,16 @@ impl Joins {
         };
         if in_progress {
             self.names
-                .name_confirmed(&entry.unique_name, &entry.room_sid, now)
+                .name_changed(
+                    &entry.unique_name,
+                    &entry.room_sid,
+                    NameChange::Confirmed(now),
+                )
                 .await?;
         } else {
             tracing::warn!(room_sid = %sid, "a room recorded in progress has ended at Twilio; its room-ended callback was lost");
             self.names
-                .name_ended(&entry.unique_name, &entry.room_sid, now)
+                .name_changed(&entry.unique_name, &entry.room_sid, NameChange::Ended(now))
                 .await?;
             entry.status = RoomStatus::Completed;
         }

@@ -34,7 +34,7 @@ use shared::http::{Handler, no_route, respond, route_key};
 use shared::idempotency::Idempotency;
 use shared::recordings::compose::{Composed, Composer};
 use shared::secrets::Secrets;
-use shared::store::rooms::names::RoomNames;
+use shared::store::rooms::names::{NameChange, RoomNames};
 use shared::store::rooms::participants::RoomParticipants;
 use shared::store::rooms::{RoomChange, RoomRecords};
 use shared::twilio::compositions::Compositions;
@@ -156,7 +156,11 @@ impl State {
         }
         if let RoomChange::Ended { at, .. } = event.update.change {
             self.names
-                .name_ended(&event.update.unique_name, event.room_sid.as_str(), at)
+                .name_changed(
+                    &event.update.unique_name,
+                    event.room_sid.as_str(),
+                    NameChange::Ended(at),
+                )
                 .await?;
         }
         tracing::info!(

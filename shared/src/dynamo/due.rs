@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::ReturnValue;
 use super::keys::Key;
 use super::{Attributes, DynamoTable, Item, PK, SK, n, s, sdk_error, unless_conflict};
 use crate::store::StoreError;
-use crate::store::due::{DueCursor, DueEntry, DueKind, DuePage, DueWork};
+use crate::store::due::{DueCursor, DueEntry, DueKind, DuePage, DueQuery, DueWork};
 
 /// The index's name, as `template.yaml` declares it.
 pub const DUE_INDEX: &str = "due";
@@ -109,12 +109,7 @@ impl DueWork for DynamoTable {
         Attributes::of("owed composition", &attrs).number("attempts")
     }
 
-    async fn due(
-        &self,
-        now: i64,
-        limit: usize,
-        after: Option<&DueCursor>,
-    ) -> Result<DuePage, StoreError> {
+    async fn due(&self, query: DueQuery<'_>) -> Result<DuePage, StoreError> {
         let out = self
             .client()
             .query()
@@ -124,9 +119,9 @@ impl DueWork for DynamoTable {
             .expression_attribute_names("#due_pk", DUE_PK)
             .expression_attribute_names("#due_at", DUE_AT)
             .expression_attribute_values(":due_pk", s(DUE_PARTITION))
-            .expression_attribute_values(":now", n(now))
-            .limit(limit.clamp(1, 1000) as i32)
-            .set_exclusive_start_key(after.map(start_key))
+            .expression_attribute_values(":now", n(query.now))
+            .limit(query.page_size() as i32)
+            .set_exclusive_start_key(query.after.map(start_key))
             .send()
             .await
             .map_err(sdk_error)?;

@@ -85,6 +85,40 @@ impl RoomEntry {
     }
 }
 
+/// What someone who saw a room learnt about it, to record on its name's entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameChange {
+    /// The room was seen in progress at this time (Unix seconds).
+    Confirmed(i64),
+    /// The room ended at this time (Unix seconds).
+    Ended(i64),
+}
+
+impl NameChange {
+    /// Whether it applies only while the room is in progress: a confirmation never revives an
+    /// ended room.
+    pub fn needs_open(self) -> bool {
+        matches!(self, NameChange::Confirmed(_))
+    }
+
+    /// Whether it applies to `entry`, learnt of room `room_sid`: only while the name stands for
+    /// that room (and, when [`needs_open`](Self::needs_open), while it is in progress).
+    pub fn applies_to(self, entry: &RoomEntry, room_sid: &str) -> bool {
+        entry.room_sid == room_sid && (!self.needs_open() || entry.is_open())
+    }
+
+    /// `entry` with the change made.
+    pub fn apply(self, entry: &mut RoomEntry) {
+        match self {
+            NameChange::Confirmed(at) => entry.confirmed_at = at,
+            NameChange::Ended(at) => {
+                entry.status = RoomStatus::Completed;
+                entry.ended_at = Some(at);
+            }
+        }
+    }
+}
+
 /// Room names.
 #[async_trait]
 pub trait RoomNames: Send + Sync {
@@ -96,21 +130,12 @@ pub trait RoomNames: Send + Sync {
     /// recorded a room, it stays `by_admin` whoever records it again.
     async fn name_opened(&self, opened: &RoomEntry) -> Result<bool, StoreError>;
 
-    /// Records that `room_sid` was seen in progress at `at`, if its name still stands for it
-    /// and it has not ended.
-    async fn name_confirmed(
+    /// Records `change`, seen of room `room_sid`, under the rules of [`NameChange::applies_to`].
+    async fn name_changed(
         &self,
         unique_name: &str,
         room_sid: &str,
-        at: i64,
-    ) -> Result<(), StoreError>;
-
-    /// Records that `room_sid` ended at `at`, if its name still stands for it.
-    async fn name_ended(
-        &self,
-        unique_name: &str,
-        room_sid: &str,
-        at: i64,
+        change: NameChange,
     ) -> Result<(), StoreError>;
 }
 
@@ -134,40 +159,18 @@ mod tests {
     #[test]
     fn a_later_room_replaces_an_earlier_one_but_an_ended_room_is_never_reopened() {
         use RoomStatus::{Completed, InProgress};
+        // The stored entry (room, opened at, status), the room opened (in progress), applies.
         let cases = [
-            // stored, opened, applies
-            (
-                entry("RM1", 10, InProgress),
-                entry("RM1", 10, InProgress),
-                true,
-            ),
-            (
-                entry("RM1", 10, Completed),
-                entry("RM1", 10, InProgress),
-                false,
-            ),
-            (
-                entry("RM1", 10, Completed),
-                entry("RM2", 20, InProgress),
-                true,
-            ),
-            (
-                entry("RM1", 10, InProgress),
-                entry("RM2", 20, InProgress),
-                true,
-            ),
-            (
-                entry("RM2", 20, Completed),
-                entry("RM1", 10, InProgress),
-                false,
-            ),
-            (
-                entry("RM2", 20, InProgress),
-                entry("RM1", 10, InProgress),
-                false,
-            ),
+            (("RM1", 10, InProgress), ("RM1", 10), true),
+            (("RM1", 10, Completed), ("RM1", 10), false),
+            (("RM1", 10, Completed), ("RM2", 20), true),
+            (("RM1", 10, InProgress), ("RM2", 20), true),
+            (("RM2", 20, Completed), ("RM1", 10), false),
+            (("RM2", 20, InProgress), ("RM1", 10), false),
         ];
-        for (stored, opened, applies) in cases {
+        for ((sid, at, status), (opened_sid, opened_at), applies) in cases {
+            let stored = entry(sid, at, status);
+            let opened = entry(opened_sid, opened_at, InProgress);
             assert_eq!(
                 stored.yields_to(&opened),
                 applies,
@@ -185,6 +188,40 @@ mod tests {
         stored.merge_opened(&entry("RM2", 20, RoomStatus::InProgress));
         assert!(!stored.by_admin);
         assert_eq!(stored.room_sid, "RM2");
+    }
+
+    #[test]
+    fn a_confirmation_applies_to_its_open_room_and_an_end_to_its_room_in_any_state() {
+        use NameChange::{Confirmed, Ended};
+        use RoomStatus::{Completed, InProgress};
+        // The stored entry's room and status, the change and the room it was learnt of, applies.
+        let cases = [
+            ("RM1", InProgress, Confirmed(50), "RM1", true),
+            ("RM1", Completed, Confirmed(50), "RM1", false),
+            ("RM2", InProgress, Confirmed(50), "RM1", false),
+            ("RM1", InProgress, Ended(50), "RM1", true),
+            ("RM1", Completed, Ended(50), "RM1", true),
+            ("RM2", InProgress, Ended(50), "RM1", false),
+        ];
+        for (sid, status, change, seen, applies) in cases {
+            let stored = entry(sid, 10, status);
+            assert_eq!(
+                change.applies_to(&stored, seen),
+                applies,
+                "{change:?} of {seen} on {stored:?}"
+            );
+        }
+        let mut e = entry("RM1", 10, InProgress);
+        Confirmed(50).apply(&mut e);
+        assert_eq!(
+            (e.confirmed_at, e.status, e.ended_at),
+            (50, InProgress, None)
+        );
+        Ended(60).apply(&mut e);
+        assert_eq!(
+            (e.confirmed_at, e.status, e.ended_at),
+            (50, Completed, Some(60))
+        );
     }
 
     #[test]
