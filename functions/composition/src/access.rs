@@ -39,13 +39,13 @@ impl State {
         let name = RoomName::in_path(&caller, req)?;
         let not_found = || ApiError::not_found("recording_not_found", "this room has no recording");
         let room_sid = self
-            .records
+            .store
             .latest_recording(&name.to_string())
             .await?
             .ok_or_else(not_found)?;
         self.authorize(&caller, &room_sid).await?;
         let record = self
-            .records
+            .store
             .composition(&room_sid)
             .await?
             .ok_or_else(not_found)?;
@@ -106,11 +106,11 @@ impl State {
         if caller.has_scope(&self.admin_scope) {
             return Ok(());
         }
-        let owner = self.owners.owner(room_sid).await?;
+        let owner = self.store.owner(room_sid).await?;
         if owner.is_some_and(|o| o.sub == caller.sub) {
             return Ok(());
         }
-        let room = self.rooms.room_record(room_sid).await?;
+        let room = self.store.room_record(room_sid).await?;
         let joined = room.is_some_and(|r| {
             r.participants.iter().any(|identity| {
                 Identity::tenant_and_user(identity) == Some((&caller.tenant, &caller.sub))

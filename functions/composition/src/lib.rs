@@ -21,11 +21,10 @@ use shared::aws::Backends;
 use shared::config::{Config, ConfigError, RecordingTimes};
 use shared::http::{Handler, no_route, respond, route_key};
 use shared::idempotency::Idempotency;
+use shared::recordings::Pipeline;
 use shared::recordings::notify::Notifier;
 use shared::secrets::Secrets;
-use shared::store::compositions::CompositionRecords;
-use shared::store::owners::RoomOwners;
-use shared::store::rooms::RoomRecords;
+use shared::store::Store;
 use shared::twilio::compositions::Compositions;
 use shared::twilio::messages::Messages;
 use url::Url;
@@ -47,9 +46,7 @@ pub struct State {
     admin_scope: String,
     times: RecordingTimes,
     secrets: Arc<dyn Secrets>,
-    records: Arc<dyn CompositionRecords>,
-    rooms: Arc<dyn RoomRecords>,
-    owners: Arc<dyn RoomOwners>,
+    store: Arc<dyn Store>,
     callbacks: Idempotency,
     notifier: Notifier,
     api: Compositions,
@@ -67,16 +64,12 @@ impl State {
             admin_scope: config.admin_scope.clone(),
             times: config.recording_times,
             secrets: backends.secrets.clone(),
-            records: store.clone(),
-            rooms: store.clone(),
-            owners: store.clone(),
+            store: store.clone(),
             callbacks: Idempotency::new(store.clone(), CALLBACK_MEMORY),
             notifier: Notifier::new(
                 Messages::new(client.clone(), config.api_base_url.clone()),
                 service,
-                backends.secrets.clone(),
-                store,
-                config.recording_times,
+                Pipeline::new(backends.secrets.clone(), store, config.recording_times),
             ),
             api: Compositions::new(client, config.video_base_url.clone()),
         })

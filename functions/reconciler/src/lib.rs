@@ -22,13 +22,12 @@ use serde_json::Value;
 use shared::aws::Backends;
 use shared::config::{Config, ConfigError, RecordingTimes};
 use shared::deadline::Deadline;
+use shared::recordings::Pipeline;
 use shared::recordings::compose::Composer;
 use shared::recordings::notify::Notifier;
 use shared::secrets::Secrets;
-use shared::store::StoreError;
-use shared::store::compositions::CompositionRecords;
-use shared::store::due::{DueQuery, DueWork};
-use shared::store::rooms::RoomRecords;
+use shared::store::due::DueQuery;
+use shared::store::{Store, StoreError};
 use shared::twilio::compositions::Compositions;
 use shared::twilio::messages::Messages;
 
@@ -43,9 +42,7 @@ const COMPOSITION_STATUS_PATH: &str = "/twilio/composition-status";
 
 /// The reconciler: clients and configuration, built once at cold start.
 pub struct State {
-    due: Arc<dyn DueWork>,
-    rooms: Arc<dyn RoomRecords>,
-    records: Arc<dyn CompositionRecords>,
+    store: Arc<dyn Store>,
     secrets: Arc<dyn Secrets>,
     composer: Composer,
     notifier: Notifier,
@@ -85,18 +82,15 @@ impl State {
         let api = Compositions::new(client.clone(), config.video_base_url.clone());
         let store = backends.store.clone();
         let times = config.recording_times;
+        let pipeline = Pipeline::new(backends.secrets.clone(), store.clone(), times);
         Ok(Self {
-            due: store.clone(),
-            rooms: store.clone(),
-            records: store.clone(),
+            store,
             secrets: backends.secrets.clone(),
-            composer: Composer::new(api.clone(), backends.secrets.clone(), store.clone(), times),
+            composer: Composer::new(api.clone(), pipeline.clone()),
             notifier: Notifier::new(
                 Messages::new(client, config.api_base_url.clone()),
                 config.require_messaging_service_sid()?,
-                backends.secrets.clone(),
-                store,
-                times,
+                pipeline,
             ),
             api,
             status_callback: config.public_url(COMPOSITION_STATUS_PATH)?,
@@ -112,7 +106,7 @@ impl State {
         let mut cursor = None;
         loop {
             let page = self
-                .due
+                .store
                 .due(DueQuery::new(now, PAGE).after(cursor.as_ref()))
                 .await?;
             for entry in &page.entries {

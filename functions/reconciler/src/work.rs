@@ -28,7 +28,7 @@ impl State {
             DueKind::Composition => self.compose(&entry.room_sid, now, deadline, report).await,
             DueKind::Recording => {
                 // The index is read eventually consistently: the record decides.
-                let record = self.records.composition(&entry.room_sid).await?;
+                let record = self.store.composition(&entry.room_sid).await?;
                 match record {
                     Some(r) if r.due_at.is_some_and(|due| due <= now) => {
                         self.recording(r, now, deadline, report).await
@@ -49,9 +49,9 @@ impl State {
         deadline: Deadline,
         report: &mut Report,
     ) -> Result<(), StoreError> {
-        let record = self.rooms.room_record(room_sid).await?;
+        let record = self.store.room_record(room_sid).await?;
         let Some(record) = record.filter(|r| r.needs_composition()) else {
-            self.due.settle_composition(room_sid).await?;
+            self.store.settle_composition(room_sid).await?;
             report.skipped += 1;
             return Ok(());
         };
@@ -139,7 +139,7 @@ impl State {
         };
         let Some(status) = status.filter(|s| s.is_final()) else {
             if self
-                .records
+                .store
                 .report_stuck(room, now + self.times.stuck_after_seconds as i64)
                 .await?
             {
@@ -173,7 +173,7 @@ impl State {
             stuck_due: now + self.times.stuck_after_seconds as i64,
         };
         let (after, applied) = self
-            .records
+            .store
             .apply_composition_event(&event, &schedule)
             .await?;
         if applied {

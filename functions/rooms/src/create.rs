@@ -137,11 +137,11 @@ impl State {
             now_unix(),
         );
         let recorded = match created {
-            true => self.owners.set_owner(&owner).await,
-            false => self.owners.claim_owner(&owner).await.map(|_| ()),
+            true => self.store.set_owner(&owner).await,
+            false => self.store.claim_owner(&owner).await.map(|_| ()),
         };
         let recorded = match recorded {
-            Ok(()) => self.names.name_opened(&entry).await.map(|_| ()),
+            Ok(()) => self.store.name_opened(&entry).await.map(|_| ()),
             Err(e) => Err(e),
         };
         let status = match created {

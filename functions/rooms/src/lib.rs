@@ -19,10 +19,8 @@ use shared::config::{Config, ConfigError};
 use shared::error::ApiError;
 use shared::http::{Handler, no_route, respond, route_key};
 use shared::secrets::Secrets;
+use shared::store::Store;
 use shared::store::audit::{AuditAction, AuditEntry, AuditLog};
-use shared::store::owners::RoomOwners;
-use shared::store::rooms::RoomRecords;
-use shared::store::rooms::names::RoomNames;
 use shared::twilio::rooms::Rooms;
 
 /// The rooms function: configuration and clients, built once at cold start.
@@ -34,10 +32,9 @@ pub struct State {
     status_callback: String,
     rooms: Rooms,
     secrets: Arc<dyn Secrets>,
+    /// The audit trail: the store's, held apart so that a test can make it fail alone.
     audit: Arc<dyn AuditLog>,
-    owners: Arc<dyn RoomOwners>,
-    records: Arc<dyn RoomRecords>,
-    names: Arc<dyn RoomNames>,
+    store: Arc<dyn Store>,
 }
 
 impl State {
@@ -52,9 +49,7 @@ impl State {
             rooms: Rooms::new(backends.twilio.clone(), config.video_base_url.clone()),
             secrets: backends.secrets.clone(),
             audit: backends.store.clone(),
-            owners: backends.store.clone(),
-            records: backends.store.clone(),
-            names: backends.store.clone(),
+            store: backends.store.clone(),
         })
     }
 

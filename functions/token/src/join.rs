@@ -24,7 +24,7 @@ use shared::names::{RoomName, RoomSid};
 use shared::secrets::TwilioCredentials;
 use shared::store::owners::{RoomOwner, RoomOwners};
 use shared::store::rooms::RoomStatus;
-use shared::store::rooms::names::{NameChange, RoomEntry, RoomNames};
+use shared::store::rooms::names::{Learnt, NameChange, RoomEntry, RoomNames};
 use shared::twilio::rooms::{NewRoom, OpenError, Opened, RoomStatus as TwilioStatus, Rooms};
 use tokio::time::Instant;
 
@@ -106,19 +106,15 @@ impl Joins {
                 return Ok(());
             }
         };
-        if in_progress {
-            self.names
-                .name_changed(
-                    &entry.unique_name,
-                    &entry.room_sid,
-                    NameChange::Confirmed(now),
-                )
-                .await?;
+        let learnt = if in_progress {
+            Learnt::Confirmed(now)
         } else {
             tracing::warn!(room_sid = %sid, "a room recorded in progress has ended at Twilio; its room-ended callback was lost");
-            self.names
-                .name_changed(&entry.unique_name, &entry.room_sid, NameChange::Ended(now))
-                .await?;
+            Learnt::Ended(now)
+        };
+        let change = NameChange::new(&entry.unique_name, &entry.room_sid, learnt);
+        self.names.name_changed(change).await?;
+        if !in_progress {
             entry.status = RoomStatus::Completed;
         }
         Ok(())

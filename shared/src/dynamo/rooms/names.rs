@@ -15,7 +15,7 @@ use crate::dynamo::keys::Key;
 use crate::dynamo::{Attributes, DynamoTable, Item, PK, TTL, n, s};
 use crate::store::StoreError;
 use crate::store::rooms::RoomStatus;
-use crate::store::rooms::names::{NameChange, RoomEntry, RoomNames};
+use crate::store::rooms::names::{Learnt, NameChange, RoomEntry, RoomNames};
 
 const IN_PROGRESS: &str = "in-progress";
 const COMPLETED: &str = "completed";
@@ -74,24 +74,19 @@ impl RoomNames for DynamoTable {
         self.update_if(key, e, OPEN_CONDITION).await
     }
 
-    async fn name_changed(
-        &self,
-        unique_name: &str,
-        room_sid: &str,
-        change: NameChange,
-    ) -> Result<(), StoreError> {
+    async fn name_changed(&self, change: NameChange<'_>) -> Result<(), StoreError> {
         let mut e = Expression::default();
-        match change {
-            NameChange::Confirmed(at) => e.set("confirmed_at", n(at)),
-            NameChange::Ended(at) => {
+        match change.learnt {
+            Learnt::Confirmed(at) => e.set("confirmed_at", n(at)),
+            Learnt::Ended(at) => {
                 e.set("status", s(COMPLETED));
                 e.set("ended_at", n(at));
             }
         }
         e.set(TTL, self.room_ttl());
         e.names.insert("#room_sid".into(), "room_sid".into());
-        e.values.insert(":room_sid".into(), s(room_sid));
-        let condition = if change.needs_open() {
+        e.values.insert(":room_sid".into(), s(change.room_sid));
+        let condition = if change.learnt.needs_open() {
             e.names.insert("#open".into(), "status".into());
             e.values.insert(":open".into(), s(IN_PROGRESS));
             "#room_sid = :room_sid AND #open = :open"
@@ -99,7 +94,7 @@ impl RoomNames for DynamoTable {
             "#room_sid = :room_sid"
         };
         // A failed condition is the rule saying no: nothing to change.
-        let key = Key::room_name(unique_name);
+        let key = Key::room_name(change.unique_name);
         self.update_if(key, e, condition).await.map(|_| ())
     }
 }

@@ -28,14 +28,9 @@ impl RoomNames for MemoryStore {
         }
     }
 
-    async fn name_changed(
-        &self,
-        unique_name: &str,
-        room_sid: &str,
-        change: NameChange,
-    ) -> Result<(), StoreError> {
-        if let Some(entry) = lock(&self.names)?.get_mut(unique_name)
-            && change.applies_to(entry, room_sid)
+    async fn name_changed(&self, change: NameChange<'_>) -> Result<(), StoreError> {
+        if let Some(entry) = lock(&self.names)?.get_mut(change.unique_name)
+            && change.applies_to(entry)
         {
             change.apply(entry);
         }

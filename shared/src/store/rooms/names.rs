@@ -85,33 +85,55 @@ impl RoomEntry {
     }
 }
 
-/// What someone who saw a room learnt about it, to record on its name's entry.
+/// What someone who saw a room learnt of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NameChange {
+pub enum Learnt {
     /// The room was seen in progress at this time (Unix seconds).
     Confirmed(i64),
     /// The room ended at this time (Unix seconds).
     Ended(i64),
 }
 
-impl NameChange {
+impl Learnt {
     /// Whether it applies only while the room is in progress: a confirmation never revives an
     /// ended room.
     pub fn needs_open(self) -> bool {
-        matches!(self, NameChange::Confirmed(_))
+        matches!(self, Learnt::Confirmed(_))
+    }
+}
+
+/// What was learnt of room `room_sid`, to record on the entry of `unique_name`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameChange<'a> {
+    /// The name (`{tenant}:{type}:{id}`).
+    pub unique_name: &'a str,
+    /// The room it was learnt of (`RM…`).
+    pub room_sid: &'a str,
+    /// What was learnt.
+    pub learnt: Learnt,
+}
+
+impl<'a> NameChange<'a> {
+    /// `learnt`, of room `room_sid` named `unique_name`.
+    pub fn new(unique_name: &'a str, room_sid: &'a str, learnt: Learnt) -> Self {
+        Self {
+            unique_name,
+            room_sid,
+            learnt,
+        }
     }
 
-    /// Whether it applies to `entry`, learnt of room `room_sid`: only while the name stands for
-    /// that room (and, when [`needs_open`](Self::needs_open), while it is in progress).
-    pub fn applies_to(self, entry: &RoomEntry, room_sid: &str) -> bool {
-        entry.room_sid == room_sid && (!self.needs_open() || entry.is_open())
+    /// Whether it applies to `entry`, the name's: only while the name stands for the room
+    /// (and, when [`Learnt::needs_open`], while that room is in progress).
+    pub fn applies_to(&self, entry: &RoomEntry) -> bool {
+        entry.room_sid == self.room_sid && (!self.learnt.needs_open() || entry.is_open())
     }
 
     /// `entry` with the change made.
-    pub fn apply(self, entry: &mut RoomEntry) {
-        match self {
-            NameChange::Confirmed(at) => entry.confirmed_at = at,
-            NameChange::Ended(at) => {
+    pub fn apply(&self, entry: &mut RoomEntry) {
+        match self.learnt {
+            Learnt::Confirmed(at) => entry.confirmed_at = at,
+            Learnt::Ended(at) => {
                 entry.status = RoomStatus::Completed;
                 entry.ended_at = Some(at);
             }
@@ -130,13 +152,8 @@ pub trait RoomNames: Send + Sync {
     /// recorded a room, it stays `by_admin` whoever records it again.
     async fn name_opened(&self, opened: &RoomEntry) -> Result<bool, StoreError>;
 
-    /// Records `change`, seen of room `room_sid`, under the rules of [`NameChange::applies_to`].
-    async fn name_changed(
-        &self,
-        unique_name: &str,
-        room_sid: &str,
-        change: NameChange,
-    ) -> Result<(), StoreError>;
+    /// Records `change` under the rule of [`NameChange::applies_to`].
+    async fn name_changed(&self, change: NameChange<'_>) -> Result<(), StoreError>;
 }
 
 #[cfg(test)]
@@ -192,9 +209,9 @@ mod tests {
 
     #[test]
     fn a_confirmation_applies_to_its_open_room_and_an_end_to_its_room_in_any_state() {
-        use NameChange::{Confirmed, Ended};
+        use Learnt::{Confirmed, Ended};
         use RoomStatus::{Completed, InProgress};
-        // The stored entry's room and status, the change and the room it was learnt of, applies.
+        // The stored entry's room and status, what was learnt and of which room, applies.
         let cases = [
             ("RM1", InProgress, Confirmed(50), "RM1", true),
             ("RM1", Completed, Confirmed(50), "RM1", false),
@@ -203,21 +220,22 @@ mod tests {
             ("RM1", Completed, Ended(50), "RM1", true),
             ("RM2", InProgress, Ended(50), "RM1", false),
         ];
-        for (sid, status, change, seen, applies) in cases {
+        for (sid, status, learnt, seen, applies) in cases {
             let stored = entry(sid, 10, status);
+            let change = NameChange::new("acme:class:1", seen, learnt);
             assert_eq!(
-                change.applies_to(&stored, seen),
+                change.applies_to(&stored),
                 applies,
-                "{change:?} of {seen} on {stored:?}"
+                "{change:?} on {stored:?}"
             );
         }
         let mut e = entry("RM1", 10, InProgress);
-        Confirmed(50).apply(&mut e);
+        NameChange::new("acme:class:1", "RM1", Confirmed(50)).apply(&mut e);
         assert_eq!(
             (e.confirmed_at, e.status, e.ended_at),
             (50, InProgress, None)
         );
-        Ended(60).apply(&mut e);
+        NameChange::new("acme:class:1", "RM1", Ended(60)).apply(&mut e);
         assert_eq!(
             (e.confirmed_at, e.status, e.ended_at),
             (50, Completed, Some(60))
