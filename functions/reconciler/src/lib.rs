@@ -14,6 +14,8 @@
 
 mod work;
 
+use work::Step;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -115,8 +117,12 @@ impl State {
                     return Ok(report);
                 };
                 report.examined += 1;
-                let entry_deadline = Deadline::after(budget.min(ENTRY_BUDGET));
-                if let Err(e) = self.one(entry, now, entry_deadline, &mut report).await {
+                let mut step = Step {
+                    now,
+                    deadline: Deadline::after(budget.min(ENTRY_BUDGET)),
+                    report: &mut report,
+                };
+                if let Err(e) = self.one(entry, &mut step).await {
                     tracing::error!(room_sid = %entry.room_sid, kind = ?entry.kind, error = %e, "reconciler entry failed; it stays owed");
                     report.failed += 1;
                 }
