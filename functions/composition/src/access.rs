@@ -29,7 +29,7 @@ pub const MEDIA_TTL_SECONDS: u64 = 600;
 impl State {
     /// The caller, the proof and the room, read off the request; then the link.
     pub(crate) async fn recording(&self, req: &Request) -> Result<Response<Body>, ApiError> {
-        let caller = Caller::from_request(req, &self.tenant_claim)?;
+        let caller = self.callers.read(req)?;
         // A missing proof is a 401 before anything is fetched.
         let proof = stepup::present(req)?;
         let deadline = Deadline::of(req);
@@ -103,7 +103,7 @@ impl State {
     /// Passes the tenant's admins, the room's owner and the users who joined it: in that order,
     /// so that each read is made only when the ones before did not decide.
     async fn authorize(&self, caller: &Caller, room_sid: &str) -> Result<(), ApiError> {
-        if caller.has_scope(&self.admin_scope) {
+        if self.callers.is_admin(caller) {
             return Ok(());
         }
         let owner = self.store.owner(room_sid).await?;

@@ -18,6 +18,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lambda_http::{Body, Request, Response};
 use shared::aws::Backends;
+use shared::caller::Callers;
 use shared::config::{Config, ConfigError, RecordingTimes};
 use shared::http::{Handler, no_route, respond, route_key};
 use shared::idempotency::Idempotency;
@@ -42,8 +43,7 @@ const CALLBACK_MEMORY: Duration = Duration::from_secs(24 * 3600);
 /// The composition function: configuration and clients, built once at cold start.
 pub struct State {
     public_base: Option<Url>,
-    tenant_claim: String,
-    admin_scope: String,
+    callers: Callers,
     times: RecordingTimes,
     secrets: Arc<dyn Secrets>,
     store: Arc<dyn Store>,
@@ -60,8 +60,7 @@ impl State {
         let store = backends.store.clone();
         Ok(Self {
             public_base: config.public_base_url.clone(),
-            tenant_claim: config.tenant_claim.clone(),
-            admin_scope: config.admin_scope.clone(),
+            callers: Callers::of(config),
             times: config.recording_times,
             secrets: backends.secrets.clone(),
             store: store.clone(),
