@@ -288,7 +288,7 @@ mod tests {
 
     #[test]
     fn a_token_lifetime_above_twilios_limit_stops_start_up() {
-        let err = refused("VIDEO_TOKEN_TTL_SECONDS", "86401");
+        refused("VIDEO_TOKEN_TTL_SECONDS", "86401");
         assert!(config(&[("VIDEO_TOKEN_TTL_SECONDS", "86400")]).is_ok());
     }
 
