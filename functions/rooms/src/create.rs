@@ -54,12 +54,15 @@ impl State {
         let (caller, mut entry) = self.caller(req, AuditAction::CreateRoom)?;
         let body = json_body::<CreateRoom>(req).and_then(|b| self.check(&caller, b));
         entry.room = body.as_ref().ok().map(|b| b.name.to_string());
-        self.admin(&caller, &entry).await?;
-        let body = body?;
-        let pending = self.begin(entry).await?;
-        let deadline = Deadline::of(req).calls_by();
-        let finish = self.create_room(&caller, &body, deadline).await;
-        self.finish(pending, finish).await
+        let caller = &caller;
+        self.audited(
+            Deadline::of(req),
+            caller,
+            entry,
+            body,
+            |body, deadline| async move { self.create_room(caller, &body, deadline).await },
+        )
+        .await
     }
 
     fn check(&self, caller: &Caller, body: CreateRoom) -> Result<Checked, ApiError> {

@@ -27,12 +27,15 @@ impl State {
         let (caller, mut entry) = self.caller(req, AuditAction::CompleteRoom)?;
         let room_sid = path_param(req, "room_sid").and_then(|s| RoomSid::parse(&s, "room_sid"));
         entry.room_sid = room_sid.as_ref().ok().map(RoomSid::to_string);
-        self.admin(&caller, &entry).await?;
-        let room_sid = room_sid?;
-        let pending = self.begin(entry).await?;
-        let deadline = Deadline::of(req).calls_by();
-        let finish = self.complete_room(&caller, &room_sid, deadline).await;
-        self.finish(pending, finish).await
+        let caller = &caller;
+        self.audited(
+            Deadline::of(req),
+            caller,
+            entry,
+            room_sid,
+            |sid, deadline| async move { self.complete_room(caller, &sid, deadline).await },
+        )
+        .await
     }
 
     /// POST /admin/rooms/{room_sid}/participants/{participant_sid}/disconnect.
@@ -43,14 +46,19 @@ impl State {
             .and_then(|s| ParticipantSid::parse(&s, "participant_sid"));
         entry.room_sid = room_sid.as_ref().ok().map(RoomSid::to_string);
         entry.participant_sid = participant_sid.as_ref().ok().map(ParticipantSid::to_string);
-        self.admin(&caller, &entry).await?;
-        let (room_sid, participant_sid) = (room_sid?, participant_sid?);
-        let pending = self.begin(entry).await?;
-        let deadline = Deadline::of(req).calls_by();
-        let finish = self
-            .disconnect_participant(&caller, &room_sid, &participant_sid, deadline)
-            .await;
-        self.finish(pending, finish).await
+        let sids = room_sid.and_then(|room| Ok((room, participant_sid?)));
+        let caller = &caller;
+        self.audited(
+            Deadline::of(req),
+            caller,
+            entry,
+            sids,
+            |(room, participant), deadline| async move {
+                self.disconnect_participant(caller, &room, &participant, deadline)
+                    .await
+            },
+        )
+        .await
     }
 
     async fn complete_room(&self, caller: &Caller, sid: &RoomSid, deadline: Instant) -> Finish {
