@@ -234,6 +234,14 @@ mod tests {
         SystemTime::now() + Duration::from_secs(30)
     }
 
+    /// The first claim on key `k`, which must proceed, locked until `lock_until`.
+    async fn held(idem: &Idempotency, lock_until: SystemTime) -> Guard {
+        let Claim::Proceed(guard) = idem.claim::<i32>("k", &"p", lock_until).await.unwrap() else {
+            panic!("first claim must proceed");
+        };
+        guard
+    }
+
     /// `run_once` under key `k` and `payload` of an action that answers `value`.
     async fn answer(
         idem: &Idempotency,
@@ -273,13 +281,7 @@ mod tests {
     #[tokio::test]
     async fn an_expired_in_progress_claim_is_taken_over() {
         let idem = utility();
-        let Claim::Proceed(_crashed) = idem
-            .claim::<i32>("k", &"p", SystemTime::now() - Duration::from_millis(1))
-            .await
-            .unwrap()
-        else {
-            panic!("first claim must proceed");
-        };
+        let _crashed = held(&idem, SystemTime::now() - Duration::from_millis(1)).await;
         let out = answer(&idem, "p", 5).await.unwrap();
         assert_eq!(out, Outcome::Executed(5));
     }
@@ -287,10 +289,7 @@ mod tests {
     #[tokio::test]
     async fn a_live_in_progress_claim_blocks_a_duplicate() {
         let idem = utility();
-        let Claim::Proceed(_holder) = idem.claim::<i32>("k", &"p", deadline()).await.unwrap()
-        else {
-            panic!("first claim must proceed");
-        };
+        let _holder = held(&idem, deadline()).await;
         let err = answer(&idem, "p", 5).await.unwrap_err();
         assert!(matches!(
             err,
