@@ -21,14 +21,12 @@ use shared::http::{Handler, no_route, respond, route_key};
 use shared::secrets::Secrets;
 use shared::store::Store;
 use shared::store::audit::{AuditAction, AuditEntry, AuditLog};
-use shared::twilio::rooms::Rooms;
+use shared::twilio::rooms::{RoomTemplate, Rooms};
 
 /// The rooms function: configuration and clients, built once at cold start.
 pub struct State {
     callers: Callers,
-    room_type: String,
-    max_participants: u32,
-    status_callback: String,
+    template: RoomTemplate,
     rooms: Rooms,
     secrets: Arc<dyn Secrets>,
     /// The audit trail: the store's, held apart so that a test can make it fail alone.
@@ -41,9 +39,7 @@ impl State {
     pub fn new(config: &Config, backends: &Backends) -> Result<Self, ConfigError> {
         Ok(Self {
             callers: Callers::of(config),
-            room_type: config.video_room_type.clone(),
-            max_participants: config.video_max_participants,
-            status_callback: config.public_url("/twilio/room-status")?,
+            template: RoomTemplate::of(config)?,
             rooms: Rooms::new(backends.twilio.clone(), config.video_base_url.clone()),
             secrets: backends.secrets.clone(),
             audit: backends.store.clone(),

@@ -25,16 +25,14 @@ use shared::secrets::TwilioCredentials;
 use shared::store::owners::{RoomOwner, RoomOwners};
 use shared::store::rooms::RoomStatus;
 use shared::store::rooms::names::{Learnt, NameChange, RoomEntry, RoomNames};
-use shared::twilio::rooms::{NewRoom, OpenError, Opened, RoomStatus as TwilioStatus, Rooms};
+use shared::twilio::rooms::{OpenError, Opened, RoomStatus as TwilioStatus, RoomTemplate, Rooms};
 use tokio::time::Instant;
 
 /// The join rules and what they need, built once at cold start.
 pub(crate) struct Joins {
     policy: RoomPolicy,
-    room_type: String,
-    max_participants: u32,
-    /// The status callback of rooms created on join (none with `ROOM_CREATION=admin`).
-    status_callback: Option<String>,
+    /// How rooms are created on join (none with `ROOM_CREATION=admin`).
+    template: Option<RoomTemplate>,
     rooms: Rooms,
     names: Arc<dyn RoomNames>,
     owners: Arc<dyn RoomOwners>,
@@ -43,15 +41,13 @@ pub(crate) struct Joins {
 impl Joins {
     /// Reads the rules; creating rooms on join needs `PUBLIC_BASE_URL` (their status callback).
     pub(crate) fn new(config: &Config, backends: &Backends) -> Result<Self, ConfigError> {
-        let status_callback = match config.room_policy.creation {
-            RoomCreation::OnJoin => Some(config.public_url("/twilio/room-status")?),
+        let template = match config.room_policy.creation {
+            RoomCreation::OnJoin => Some(RoomTemplate::of(config)?),
             RoomCreation::Admin => None,
         };
         Ok(Self {
             policy: config.room_policy,
-            room_type: config.video_room_type.clone(),
-            max_participants: config.video_max_participants,
-            status_callback,
+            template,
             rooms: Rooms::new(backends.twilio.clone(), config.video_base_url.clone()),
             names: backends.store.clone(),
             owners: backends.store.clone(),
@@ -130,14 +126,12 @@ impl Joins {
         creds: &TwilioCredentials,
         deadline: Instant,
     ) -> Result<(), ApiError> {
-        let status_callback = self.status_callback.as_deref().unwrap_or_default();
-        let room = NewRoom {
-            unique_name,
-            room_type: &self.room_type,
-            max_participants: self.max_participants,
-            record: self.policy.record_on_join,
-            status_callback,
+        // `admit` opens rooms only with `ROOM_CREATION=on_join`, which reads the template.
+        let Some(template) = &self.template else {
+            return Err(ApiError::internal("rooms are not created on join"));
         };
+        let record = self.policy.record_on_join;
+        let room = template.room(unique_name, template.max_participants(), record);
         let opened = self
             .rooms
             .open(creds, &room, deadline)

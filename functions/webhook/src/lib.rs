@@ -39,6 +39,7 @@ use shared::store::Store;
 use shared::store::rooms::RoomChange;
 use shared::store::rooms::names::{Learnt, NameChange};
 use shared::twilio::compositions::Compositions;
+use shared::twilio::rooms::ROOM_STATUS_PATH;
 use shared::webhook::{Callback, accepted, answer_once, verify};
 use url::Url;
 
@@ -48,7 +49,6 @@ pub use event::RoomEvent;
 pub const ROUTE: &str = "POST /twilio/room-status";
 /// Where composition status callbacks go, under the public base URL.
 pub const COMPOSITION_STATUS_PATH: &str = "/twilio/composition-status";
-const ROOM_STATUS_PATH: &str = "/twilio/room-status";
 
 /// How long a processed callback is remembered: Twilio's redeliveries come within minutes.
 const CALLBACK_MEMORY: Duration = Duration::from_secs(24 * 3600);
