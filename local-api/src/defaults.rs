@@ -142,24 +142,20 @@ mod tests {
         Settings::new(env, "127.0.0.1:4321".parse().unwrap())
     }
 
+    /// Asserts that the settings give `name` the value `value`.
+    fn assert_var(s: &Settings, name: &str, value: &str) {
+        assert_eq!(s.lookup(name).as_deref(), Some(value), "{name}");
+    }
+
     #[test]
     fn on_the_dev_credentials_every_twilio_base_url_is_the_fake_on_the_served_port() {
         let s = settings(&[]);
         for name in BASE_URLS {
-            assert_eq!(
-                s.lookup(name).as_deref(),
-                Some("http://127.0.0.1:4321/__twilio")
-            );
+            assert_var(&s, name, "http://127.0.0.1:4321/__twilio");
         }
         assert_eq!(s.fake_twilio(), Some("http://127.0.0.1:4321/__twilio"));
-        assert_eq!(
-            s.lookup("PUBLIC_BASE_URL").as_deref(),
-            Some("http://127.0.0.1:4321")
-        );
-        assert_eq!(
-            s.lookup("TWILIO_API_SECRET").as_deref(),
-            Some("local-dev-api-key-secret")
-        );
+        assert_var(&s, "PUBLIC_BASE_URL", "http://127.0.0.1:4321");
+        assert_var(&s, "TWILIO_API_SECRET", "local-dev-api-key-secret");
     }
 
     #[test]
@@ -200,13 +196,11 @@ mod tests {
     #[test]
     fn an_explicit_base_url_is_kept_and_the_others_still_default_to_the_fake() {
         let s = settings(&[("TWILIO_VIDEO_BASE_URL", "http://127.0.0.1:9/stub")]);
-        assert_eq!(
-            s.lookup("TWILIO_VIDEO_BASE_URL").as_deref(),
-            Some("http://127.0.0.1:9/stub")
-        );
-        assert_eq!(
-            s.lookup("TWILIO_VERIFY_BASE_URL").as_deref(),
-            Some("http://127.0.0.1:4321/__twilio")
+        assert_var(&s, "TWILIO_VIDEO_BASE_URL", "http://127.0.0.1:9/stub");
+        assert_var(
+            &s,
+            "TWILIO_VERIFY_BASE_URL",
+            "http://127.0.0.1:4321/__twilio",
         );
         let all: Vec<(&str, &str)> = BASE_URLS.iter().map(|n| (*n, "http://x.test")).collect();
         assert_eq!(settings(&all).fake_twilio(), None);

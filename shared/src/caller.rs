@@ -10,6 +10,7 @@ use std::fmt;
 
 use lambda_http::{Request, RequestExt};
 
+use crate::config::Config;
 use crate::error::ApiError;
 use crate::names::{E164, is_name_part};
 
@@ -144,6 +145,39 @@ impl Caller {
     /// Whether the caller holds `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// How this deployment reads its callers, built once from the configuration: the claim that
+/// names the tenant (`TENANT_CLAIM`) and the scope that makes an admin (`ADMIN_SCOPE`).
+#[derive(Clone, Debug)]
+pub struct Callers {
+    tenant_claim: String,
+    admin_scope: String,
+}
+
+impl Callers {
+    /// The configuration's tenant claim and admin scope.
+    pub fn of(config: &Config) -> Self {
+        Self {
+            tenant_claim: config.tenant_claim.clone(),
+            admin_scope: config.admin_scope.clone(),
+        }
+    }
+
+    /// The request's caller ([`Caller::from_request`] with the tenant claim).
+    pub fn read(&self, req: &Request) -> Result<Caller, ApiError> {
+        Caller::from_request(req, &self.tenant_claim)
+    }
+
+    /// Whether `caller` holds the admin scope.
+    pub fn is_admin(&self, caller: &Caller) -> bool {
+        caller.has_scope(&self.admin_scope)
+    }
+
+    /// The admin scope, to name in a refusal.
+    pub fn admin_scope(&self) -> &str {
+        &self.admin_scope
     }
 }
 

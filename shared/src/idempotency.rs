@@ -234,6 +234,24 @@ mod tests {
         SystemTime::now() + Duration::from_secs(30)
     }
 
+    /// The first claim on key `k`, which must proceed, locked until `lock_until`.
+    async fn held(idem: &Idempotency, lock_until: SystemTime) -> Guard {
+        let Claim::Proceed(guard) = idem.claim::<i32>("k", &"p", lock_until).await.unwrap() else {
+            panic!("first claim must proceed");
+        };
+        guard
+    }
+
+    /// `run_once` under key `k` and `payload` of an action that answers `value`.
+    async fn answer(
+        idem: &Idempotency,
+        payload: &str,
+        value: i32,
+    ) -> Result<Outcome<i32>, RunError<String>> {
+        idem.run_once("k", &payload, deadline(), || async move { Ok(value) })
+            .await
+    }
+
     #[tokio::test]
     async fn a_duplicate_after_completion_gets_the_stored_result() {
         let idem = utility();
@@ -252,13 +270,8 @@ mod tests {
     #[tokio::test]
     async fn a_different_payload_under_the_same_key_is_refused() {
         let idem = utility();
-        idem.run_once("k", &"a", deadline(), || async { Ok::<_, String>(1) })
-            .await
-            .unwrap();
-        let err = idem
-            .run_once("k", &"b", deadline(), || async { Ok::<_, String>(2) })
-            .await
-            .unwrap_err();
+        answer(&idem, "a", 1).await.unwrap();
+        let err = answer(&idem, "b", 2).await.unwrap_err();
         assert!(matches!(
             err,
             RunError::Idempotency(IdempotencyError::PayloadMismatch)
@@ -268,31 +281,16 @@ mod tests {
     #[tokio::test]
     async fn an_expired_in_progress_claim_is_taken_over() {
         let idem = utility();
-        let Claim::Proceed(_crashed) = idem
-            .claim::<i32>("k", &"p", SystemTime::now() - Duration::from_millis(1))
-            .await
-            .unwrap()
-        else {
-            panic!("first claim must proceed");
-        };
-        let out = idem
-            .run_once("k", &"p", deadline(), || async { Ok::<_, String>(5) })
-            .await
-            .unwrap();
+        let _crashed = held(&idem, SystemTime::now() - Duration::from_millis(1)).await;
+        let out = answer(&idem, "p", 5).await.unwrap();
         assert_eq!(out, Outcome::Executed(5));
     }
 
     #[tokio::test]
     async fn a_live_in_progress_claim_blocks_a_duplicate() {
         let idem = utility();
-        let Claim::Proceed(_holder) = idem.claim::<i32>("k", &"p", deadline()).await.unwrap()
-        else {
-            panic!("first claim must proceed");
-        };
-        let err = idem
-            .run_once("k", &"p", deadline(), || async { Ok::<_, String>(5) })
-            .await
-            .unwrap_err();
+        let _holder = held(&idem, deadline()).await;
+        let err = answer(&idem, "p", 5).await.unwrap_err();
         assert!(matches!(
             err,
             RunError::Idempotency(IdempotencyError::InProgress)
@@ -317,14 +315,9 @@ mod tests {
     #[tokio::test]
     async fn an_expired_completed_record_no_longer_replays() {
         let idem = Idempotency::new(Arc::new(MemoryStore::new()), Duration::ZERO);
-        idem.run_once("k", &"p", deadline(), || async { Ok::<_, String>(1) })
-            .await
-            .unwrap();
+        answer(&idem, "p", 1).await.unwrap();
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        let out = idem
-            .run_once("k", &"p", deadline(), || async { Ok::<_, String>(2) })
-            .await
-            .unwrap();
+        let out = answer(&idem, "p", 2).await.unwrap();
         assert_eq!(out, Outcome::Executed(2));
     }
 

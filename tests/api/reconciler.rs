@@ -21,7 +21,7 @@ use serde_json::json;
 use shared::clock::now_unix;
 use shared::deadline::Deadline;
 use shared::store::compositions::{CompositionStatus, SmsState};
-use shared::store::due::DueKind;
+use shared::store::due::{DueKind, DueQuery};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -342,7 +342,11 @@ async fn a_run_reads_only_owed_work_however_many_rooms_finished() {
     }
     let owed = sid("RM");
     backends.store.owe_composition(&owed, now).await.unwrap();
-    let page = backends.store.due(now + 10, 100, None).await.unwrap();
+    let page = backends
+        .store
+        .due(DueQuery::new(now + 10, 100))
+        .await
+        .unwrap();
     assert_eq!(page.entries.len(), 1);
     assert_eq!(
         (page.entries[0].kind, page.entries[0].room_sid.as_str()),
@@ -355,7 +359,7 @@ async fn a_run_reads_only_owed_work_however_many_rooms_finished() {
     assert!(
         backends
             .store
-            .due(now + 10, 100, None)
+            .due(DueQuery::new(now + 10, 100))
             .await
             .unwrap()
             .entries

@@ -18,7 +18,7 @@ use integration_tests::{
 };
 use serde_json::{Value, json};
 use shared::http::Handler;
-use shared::store::due::DueWork;
+use shared::store::due::{DueQuery, DueWork};
 use shared::store::rooms::{RoomRecords, RoomStatus};
 use wiremock::matchers::{basic_auth, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -251,7 +251,7 @@ async fn a_composition_that_meets_a_500_is_answered_200_and_left_owed_for_the_re
     assert!(stored(&room).await.unwrap().composition_sid.is_none());
     let owed = dynamo()
         .await
-        .due(shared::clock::now_unix() + 301, 1000, None)
+        .due(DueQuery::new(shared::clock::now_unix() + 301, 1000))
         .await
         .unwrap();
     assert!(

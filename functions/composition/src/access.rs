@@ -29,7 +29,7 @@ pub const MEDIA_TTL_SECONDS: u64 = 600;
 impl State {
     /// The caller, the proof and the room, read off the request; then the link.
     pub(crate) async fn recording(&self, req: &Request) -> Result<Response<Body>, ApiError> {
-        let caller = Caller::from_request(req, &self.tenant_claim)?;
+        let caller = self.callers.read(req)?;
         // A missing proof is a 401 before anything is fetched.
         let proof = stepup::present(req)?;
         let deadline = Deadline::of(req);
@@ -39,13 +39,13 @@ impl State {
         let name = RoomName::in_path(&caller, req)?;
         let not_found = || ApiError::not_found("recording_not_found", "this room has no recording");
         let room_sid = self
-            .records
+            .store
             .latest_recording(&name.to_string())
             .await?
             .ok_or_else(not_found)?;
         self.authorize(&caller, &room_sid).await?;
         let record = self
-            .records
+            .store
             .composition(&room_sid)
             .await?
             .ok_or_else(not_found)?;
@@ -103,14 +103,14 @@ impl State {
     /// Passes the tenant's admins, the room's owner and the users who joined it: in that order,
     /// so that each read is made only when the ones before did not decide.
     async fn authorize(&self, caller: &Caller, room_sid: &str) -> Result<(), ApiError> {
-        if caller.has_scope(&self.admin_scope) {
+        if self.callers.is_admin(caller) {
             return Ok(());
         }
-        let owner = self.owners.owner(room_sid).await?;
+        let owner = self.store.owner(room_sid).await?;
         if owner.is_some_and(|o| o.sub == caller.sub) {
             return Ok(());
         }
-        let room = self.rooms.room_record(room_sid).await?;
+        let room = self.store.room_record(room_sid).await?;
         let joined = room.is_some_and(|r| {
             r.participants.iter().any(|identity| {
                 Identity::tenant_and_user(identity) == Some((&caller.tenant, &caller.sub))

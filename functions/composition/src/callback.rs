@@ -110,10 +110,7 @@ impl State {
             stuck_due: now + self.times.stuck_after_seconds as i64,
         };
         let event = &parsed.event;
-        let (record, applied) = self
-            .records
-            .apply_composition_event(event, &schedule)
-            .await?;
+        let (record, applied) = self.store.apply_composition_event(event, &schedule).await?;
         tracing::info!(
             composition_sid = %event.composition_sid,
             room_sid = %event.room_sid,

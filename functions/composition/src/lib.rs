@@ -18,14 +18,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lambda_http::{Body, Request, Response};
 use shared::aws::Backends;
+use shared::caller::Callers;
 use shared::config::{Config, ConfigError, RecordingTimes};
 use shared::http::{Handler, no_route, respond, route_key};
 use shared::idempotency::Idempotency;
+use shared::recordings::Pipeline;
 use shared::recordings::notify::Notifier;
 use shared::secrets::Secrets;
-use shared::store::compositions::CompositionRecords;
-use shared::store::owners::RoomOwners;
-use shared::store::rooms::RoomRecords;
+use shared::store::Store;
 use shared::twilio::compositions::Compositions;
 use shared::twilio::messages::Messages;
 use url::Url;
@@ -43,13 +43,10 @@ const CALLBACK_MEMORY: Duration = Duration::from_secs(24 * 3600);
 /// The composition function: configuration and clients, built once at cold start.
 pub struct State {
     public_base: Option<Url>,
-    tenant_claim: String,
-    admin_scope: String,
+    callers: Callers,
     times: RecordingTimes,
     secrets: Arc<dyn Secrets>,
-    records: Arc<dyn CompositionRecords>,
-    rooms: Arc<dyn RoomRecords>,
-    owners: Arc<dyn RoomOwners>,
+    store: Arc<dyn Store>,
     callbacks: Idempotency,
     notifier: Notifier,
     api: Compositions,
@@ -63,20 +60,15 @@ impl State {
         let store = backends.store.clone();
         Ok(Self {
             public_base: config.public_base_url.clone(),
-            tenant_claim: config.tenant_claim.clone(),
-            admin_scope: config.admin_scope.clone(),
+            callers: Callers::of(config),
             times: config.recording_times,
             secrets: backends.secrets.clone(),
-            records: store.clone(),
-            rooms: store.clone(),
-            owners: store.clone(),
+            store: store.clone(),
             callbacks: Idempotency::new(store.clone(), CALLBACK_MEMORY),
             notifier: Notifier::new(
                 Messages::new(client.clone(), config.api_base_url.clone()),
                 service,
-                backends.secrets.clone(),
-                store,
-                config.recording_times,
+                Pipeline::new(backends.secrets.clone(), store, config.recording_times),
             ),
             api: Compositions::new(client, config.video_base_url.clone()),
         })

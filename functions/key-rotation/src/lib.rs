@@ -37,7 +37,7 @@ use shared::secrets::versions::SecretVersions;
 use shared::secrets::{SecretError, SecretKind, Secrets};
 use shared::store::audit::AuditLog;
 use shared::store::{Store, StoreError};
-use shared::twilio::{TwilioClient, TwilioError};
+use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient, TwilioError};
 use url::Url;
 
 pub use doc::{KeyDoc, Retired};
@@ -47,8 +47,6 @@ pub use report::{Action, Awaiting, Report};
 /// Added to API.md's rule before a retired key is revoked: requests signed with it that are
 /// still in flight, and clock skew between us and Twilio.
 pub const REVOCATION_MARGIN: Duration = Duration::from_secs(60);
-/// How long one attempt of a Twilio call may take.
-const TWILIO_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a completed event is remembered: Lambda and EventBridge redeliver within a day.
 const EVENT_MEMORY: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -213,7 +211,9 @@ impl State {
         Ok(Self {
             versions: SecretVersions::new(secrets_manager, secret_id),
             secrets,
-            twilio: TwilioClient::new(TWILIO_TIMEOUT)?,
+            // Every function's attempt timeout: the invocation's deadline, not the attempt's, is what
+            // a scheduled run's 60 s allow for (as the reconciler's).
+            twilio: TwilioClient::new(ATTEMPT_TIMEOUT)?,
             api_base: config.api_base_url.clone(),
             video_base: config.video_base_url.clone(),
             idempotency: Idempotency::new(store.clone(), EVENT_MEMORY),

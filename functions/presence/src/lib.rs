@@ -15,7 +15,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 use shared::aws::Backends;
-use shared::caller::Caller;
+use shared::caller::Callers;
 use shared::clock::rfc3339;
 use shared::config::Config;
 use shared::error::ApiError;
@@ -30,8 +30,7 @@ pub const ROUTE: &str = "GET /rooms/{type}/{id}";
 
 /// The presence function, built once at cold start.
 pub struct State {
-    tenant_claim: String,
-    admin_scope: String,
+    callers: Callers,
     names: Arc<dyn RoomNames>,
     participants: Arc<dyn RoomParticipants>,
 }
@@ -40,8 +39,7 @@ impl State {
     /// Builds the state.
     pub fn new(config: &Config, backends: &Backends) -> Self {
         Self {
-            tenant_claim: config.tenant_claim.clone(),
-            admin_scope: config.admin_scope.clone(),
+            callers: Callers::of(config),
             names: backends.store.clone(),
             participants: backends.store.clone(),
         }
@@ -49,7 +47,7 @@ impl State {
 
     /// The caller and the room, read off the request; then the room's presence.
     async fn room(&self, req: &Request) -> Result<Response<Body>, ApiError> {
-        let caller = Caller::from_request(req, &self.tenant_claim)?;
+        let caller = self.callers.read(req)?;
         let name = RoomName::in_path(&caller, req)?;
         let entry = self
             .names
@@ -57,7 +55,7 @@ impl State {
             .await?
             .ok_or_else(|| ApiError::not_found("room_not_found", "no such room"))?;
         let presence = self.participants.presence(&entry.room_sid).await?;
-        let admin = caller.has_scope(&self.admin_scope);
+        let admin = self.callers.is_admin(&caller);
         Ok(json(StatusCode::OK, &view(&entry, &presence, admin)))
     }
 }

@@ -14,6 +14,8 @@
 
 mod work;
 
+use work::Step;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -22,13 +24,12 @@ use serde_json::Value;
 use shared::aws::Backends;
 use shared::config::{Config, ConfigError, RecordingTimes};
 use shared::deadline::Deadline;
+use shared::recordings::Pipeline;
 use shared::recordings::compose::Composer;
 use shared::recordings::notify::Notifier;
 use shared::secrets::Secrets;
-use shared::store::StoreError;
-use shared::store::compositions::CompositionRecords;
-use shared::store::due::DueWork;
-use shared::store::rooms::RoomRecords;
+use shared::store::due::DueQuery;
+use shared::store::{Store, StoreError};
 use shared::twilio::compositions::Compositions;
 use shared::twilio::messages::Messages;
 
@@ -43,9 +44,7 @@ const COMPOSITION_STATUS_PATH: &str = "/twilio/composition-status";
 
 /// The reconciler: clients and configuration, built once at cold start.
 pub struct State {
-    due: Arc<dyn DueWork>,
-    rooms: Arc<dyn RoomRecords>,
-    records: Arc<dyn CompositionRecords>,
+    store: Arc<dyn Store>,
     secrets: Arc<dyn Secrets>,
     composer: Composer,
     notifier: Notifier,
@@ -85,18 +84,15 @@ impl State {
         let api = Compositions::new(client.clone(), config.video_base_url.clone());
         let store = backends.store.clone();
         let times = config.recording_times;
+        let pipeline = Pipeline::new(backends.secrets.clone(), store.clone(), times);
         Ok(Self {
-            due: store.clone(),
-            rooms: store.clone(),
-            records: store.clone(),
+            store,
             secrets: backends.secrets.clone(),
-            composer: Composer::new(api.clone(), backends.secrets.clone(), store.clone(), times),
+            composer: Composer::new(api.clone(), pipeline.clone()),
             notifier: Notifier::new(
                 Messages::new(client, config.api_base_url.clone()),
                 config.require_messaging_service_sid()?,
-                backends.secrets.clone(),
-                store,
-                times,
+                pipeline,
             ),
             api,
             status_callback: config.public_url(COMPOSITION_STATUS_PATH)?,
@@ -111,15 +107,22 @@ impl State {
         let mut report = Report::default();
         let mut cursor = None;
         loop {
-            let page = self.due.due(now, PAGE, cursor.as_ref()).await?;
+            let page = self
+                .store
+                .due(DueQuery::new(now, PAGE).after(cursor.as_ref()))
+                .await?;
             for entry in &page.entries {
                 let Some(budget) = remaining(deadline).checked_sub(RESERVE) else {
                     report.unfinished = true;
                     return Ok(report);
                 };
                 report.examined += 1;
-                let entry_deadline = Deadline::after(budget.min(ENTRY_BUDGET));
-                if let Err(e) = self.one(entry, now, entry_deadline, &mut report).await {
+                let mut step = Step {
+                    now,
+                    deadline: Deadline::after(budget.min(ENTRY_BUDGET)),
+                    report: &mut report,
+                };
+                if let Err(e) = self.one(entry, &mut step).await {
                     tracing::error!(room_sid = %entry.room_sid, kind = ?entry.kind, error = %e, "reconciler entry failed; it stays owed");
                     report.failed += 1;
                 }

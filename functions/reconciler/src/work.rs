@@ -16,25 +16,37 @@ use crate::{Report, State};
 /// The metric counting compositions reported as stuck.
 pub const STUCK_METRIC: &str = "CompositionStuck";
 
+/// What every step of one entry's work takes: the run's time (Unix seconds), the entry's
+/// deadline, and the run's report.
+pub(crate) struct Step<'a> {
+    pub(crate) now: i64,
+    pub(crate) deadline: Deadline,
+    pub(crate) report: &'a mut Report,
+}
+
+/// Counts a repair of `kind` in the `RECONCILER_REPAIRS` metric and lists `sid` in `done`.
+fn repaired(done: &mut Vec<String>, kind: &str, sid: &str) {
+    shared::metrics::count(shared::metrics::RECONCILER_REPAIRS, &[("Kind", kind)]);
+    done.push(sid.to_string());
+}
+
 impl State {
     pub(crate) async fn one(
         &self,
         entry: &DueEntry,
-        now: i64,
-        deadline: Deadline,
-        report: &mut Report,
+        step: &mut Step<'_>,
     ) -> Result<(), StoreError> {
         match entry.kind {
-            DueKind::Composition => self.compose(&entry.room_sid, now, deadline, report).await,
+            DueKind::Composition => self.compose(&entry.room_sid, step).await,
             DueKind::Recording => {
                 // The index is read eventually consistently: the record decides.
-                let record = self.records.composition(&entry.room_sid).await?;
+                let record = self.store.composition(&entry.room_sid).await?;
                 match record {
-                    Some(r) if r.due_at.is_some_and(|due| due <= now) => {
-                        self.recording(r, now, deadline, report).await
+                    Some(r) if r.due_at.is_some_and(|due| due <= step.now) => {
+                        self.recording(r, step).await
                     }
                     _ => {
-                        report.skipped += 1;
+                        step.report.skipped += 1;
                         Ok(())
                     }
                 }
@@ -42,33 +54,21 @@ impl State {
         }
     }
 
-    async fn compose(
-        &self,
-        room_sid: &str,
-        now: i64,
-        deadline: Deadline,
-        report: &mut Report,
-    ) -> Result<(), StoreError> {
-        let record = self.rooms.room_record(room_sid).await?;
+    async fn compose(&self, room_sid: &str, step: &mut Step<'_>) -> Result<(), StoreError> {
+        let record = self.store.room_record(room_sid).await?;
         let Some(record) = record.filter(|r| r.needs_composition()) else {
-            self.due.settle_composition(room_sid).await?;
-            report.skipped += 1;
+            self.store.settle_composition(room_sid).await?;
+            step.report.skipped += 1;
             return Ok(());
         };
         match self
             .composer
-            .compose(&record, &self.status_callback, now, deadline)
+            .compose(&record, &self.status_callback, step.now, step.deadline)
             .await?
         {
-            Composed::Done(_) => {
-                shared::metrics::count(
-                    shared::metrics::RECONCILER_REPAIRS,
-                    &[("Kind", "composition")],
-                );
-                report.composed.push(room_sid.to_string())
-            }
-            Composed::Deferred => report.deferred += 1,
-            Composed::InProgress | Composed::Abandoned => report.skipped += 1,
+            Composed::Done(_) => repaired(&mut step.report.composed, "composition", room_sid),
+            Composed::Deferred => step.report.deferred += 1,
+            Composed::InProgress | Composed::Abandoned => step.report.skipped += 1,
         }
         Ok(())
     }
@@ -76,34 +76,33 @@ impl State {
     async fn recording(
         &self,
         record: CompositionRecord,
-        now: i64,
-        deadline: Deadline,
-        report: &mut Report,
+        step: &mut Step<'_>,
     ) -> Result<(), StoreError> {
         if record.owes_sms() {
-            return self.notify(&record, now, deadline, report).await;
+            return self.notify(&record, step).await;
         }
         if record.status.is_final() {
-            report.skipped += 1;
+            step.report.skipped += 1;
             return Ok(());
         }
-        self.check_stuck(record, now, deadline, report).await
+        self.check_stuck(record, step).await
     }
 
     async fn notify(
         &self,
         record: &CompositionRecord,
-        now: i64,
-        deadline: Deadline,
-        report: &mut Report,
+        step: &mut Step<'_>,
     ) -> Result<(), StoreError> {
-        match self.notifier.notify(record, now, deadline).await? {
+        match self
+            .notifier
+            .notify(record, step.now, step.deadline)
+            .await?
+        {
             Notified::Settled(_) => {
-                shared::metrics::count(shared::metrics::RECONCILER_REPAIRS, &[("Kind", "sms")]);
-                report.notified.push(record.composition_sid.clone())
+                repaired(&mut step.report.notified, "sms", &record.composition_sid)
             }
-            Notified::Deferred => report.deferred += 1,
-            Notified::InProgress | Notified::NotOwed => report.skipped += 1,
+            Notified::Deferred => step.report.deferred += 1,
+            Notified::InProgress | Notified::NotOwed => step.report.skipped += 1,
         }
         Ok(())
     }
@@ -113,10 +112,9 @@ impl State {
     async fn check_stuck(
         &self,
         record: CompositionRecord,
-        now: i64,
-        deadline: Deadline,
-        report: &mut Report,
+        step: &mut Step<'_>,
     ) -> Result<(), StoreError> {
+        let Step { now, deadline, .. } = *step;
         let (cj, room) = (&record.composition_sid, &record.room_sid);
         let Some(sid) = CompositionSid::try_from_str(cj) else {
             return Err(StoreError::corrupt(
@@ -133,21 +131,21 @@ impl State {
             Err(e) if e.is_not_found() => Some(CompositionStatus::Deleted),
             Err(e) => {
                 tracing::warn!(composition_sid = %cj, error = %twilio_failure(e), "stuck check: Twilio not reachable; next run");
-                report.deferred += 1;
+                step.report.deferred += 1;
                 return Ok(());
             }
         };
         let Some(status) = status.filter(|s| s.is_final()) else {
             if self
-                .records
+                .store
                 .report_stuck(room, now + self.times.stuck_after_seconds as i64)
                 .await?
             {
                 tracing::error!(composition_sid = %cj, room_sid = %room, twilio_status = fetched.as_ref().map_or("", |c| c.status.as_str()), "composition stuck");
                 shared::metrics::count(STUCK_METRIC, &[]);
-                report.stuck.push(cj.clone());
+                step.report.stuck.push(cj.clone());
             } else {
-                report.skipped += 1;
+                step.report.skipped += 1;
             }
             return Ok(());
         };
@@ -173,13 +171,12 @@ impl State {
             stuck_due: now + self.times.stuck_after_seconds as i64,
         };
         let (after, applied) = self
-            .records
+            .store
             .apply_composition_event(&event, &schedule)
             .await?;
         if applied {
             tracing::info!(composition_sid = %cj, room_sid = %room, status = status.as_str(), "stuck composition found final at Twilio");
-            report.applied.push(cj.clone());
-            shared::metrics::count(shared::metrics::RECONCILER_REPAIRS, &[("Kind", "status")]);
+            repaired(&mut step.report.applied, "status", cj);
             if status == CompositionStatus::Failed {
                 tracing::error!(composition_sid = %cj, room_sid = %room, "composition failed");
                 shared::metrics::count("CompositionFailed", &[("Event", "reconciler")]);
@@ -192,7 +189,7 @@ impl State {
             }
         }
         if after.owes_sms() {
-            self.notify(&after, now, deadline, report).await?;
+            self.notify(&after, step).await?;
         }
         Ok(())
     }

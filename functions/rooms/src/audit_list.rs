@@ -50,16 +50,22 @@ impl State {
             .ok()
             .and_then(Option::as_ref)
             .map(RoomSid::to_string);
-        self.admin(&caller, &entry).await?;
-        let listing = Listing {
-            room_sid: room_sid?,
-            limit: parse_limit(query("limit"))?,
-            after: parse_cursor(query("next"))?,
-        };
-        let pending = self.begin(entry).await?;
-        let deadline = Deadline::of(req).calls_by();
-        let finish = self.read_audit(&caller, &listing, deadline).await;
-        self.finish(pending, finish).await
+        let listing = room_sid.and_then(|room_sid| {
+            Ok(Listing {
+                room_sid,
+                limit: parse_limit(query("limit"))?,
+                after: parse_cursor(query("next"))?,
+            })
+        });
+        let caller = &caller;
+        self.audited(
+            Deadline::of(req),
+            caller,
+            entry,
+            listing,
+            |listing, deadline| async move { self.read_audit(caller, &listing, deadline).await },
+        )
+        .await
     }
 
     /// The page, once the room (if one is named) is known to be the caller's tenant's.

@@ -21,7 +21,7 @@ use shared::names::{E164, RoomName};
 use shared::store::audit::AuditAction;
 use shared::store::owners::RoomOwner;
 use shared::store::rooms::names::RoomEntry;
-use shared::twilio::rooms::{NewRoom, OpenError, Opened};
+use shared::twilio::rooms::{OpenError, Opened};
 use tokio::time::Instant;
 
 use crate::State;
@@ -54,18 +54,21 @@ impl State {
         let (caller, mut entry) = self.caller(req, AuditAction::CreateRoom)?;
         let body = json_body::<CreateRoom>(req).and_then(|b| self.check(&caller, b));
         entry.room = body.as_ref().ok().map(|b| b.name.to_string());
-        self.admin(&caller, &entry).await?;
-        let body = body?;
-        let pending = self.begin(entry).await?;
-        let deadline = Deadline::of(req).calls_by();
-        let finish = self.create_room(&caller, &body, deadline).await;
-        self.finish(pending, finish).await
+        let caller = &caller;
+        self.audited(
+            Deadline::of(req),
+            caller,
+            entry,
+            body,
+            |body, deadline| async move { self.create_room(caller, &body, deadline).await },
+        )
+        .await
     }
 
     fn check(&self, caller: &Caller, body: CreateRoom) -> Result<Checked, ApiError> {
         let name = RoomName::for_caller(caller, &body.kind, &body.id, "body")?;
         let requested = match body.max_participants {
-            None | Some(Value::Null) => self.max_participants,
+            None | Some(Value::Null) => self.template.max_participants(),
             Some(value) => value
                 .as_u64()
                 .filter(|n| *n >= 1)
@@ -75,7 +78,7 @@ impl State {
                         "max_participants must be a positive integer",
                     )
                 })?
-                .min(u64::from(self.max_participants)) as u32,
+                .min(u64::from(self.template.max_participants())) as u32,
         };
         Ok(Checked {
             name,
@@ -90,13 +93,9 @@ impl State {
             Err(e) => return Finish::failed(ApiError::unavailable(e)),
         };
         let unique_name = body.name.to_string();
-        let new_room = NewRoom {
-            unique_name: &unique_name,
-            room_type: &self.room_type,
-            max_participants: body.max_participants,
-            record: body.record,
-            status_callback: &self.status_callback,
-        };
+        let new_room = self
+            .template
+            .room(&unique_name, body.max_participants, body.record);
         let opened = match self.rooms.open(&creds, &new_room, deadline).await {
             Ok(opened) => opened,
             Err(OpenError::Create(e)) => return failed_call(&e, true),
@@ -137,11 +136,11 @@ impl State {
             now_unix(),
         );
         let recorded = match created {
-            true => self.owners.set_owner(&owner).await,
-            false => self.owners.claim_owner(&owner).await.map(|_| ()),
+            true => self.store.set_owner(&owner).await,
+            false => self.store.claim_owner(&owner).await.map(|_| ()),
         };
         let recorded = match recorded {
-            Ok(()) => self.names.name_opened(&entry).await.map(|_| ()),
+            Ok(()) => self.store.name_opened(&entry).await.map(|_| ()),
             Err(e) => Err(e),
         };
         let status = match created {

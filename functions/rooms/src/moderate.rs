@@ -5,6 +5,9 @@
 //! not one of ours at all) is answered exactly like a room that does not exist. A room that is
 //! no longer in progress is a 409: there is nothing left to complete or disconnect.
 
+use std::future::Future;
+use std::sync::Arc;
+
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::caller::Caller;
@@ -27,12 +30,15 @@ impl State {
         let (caller, mut entry) = self.caller(req, AuditAction::CompleteRoom)?;
         let room_sid = path_param(req, "room_sid").and_then(|s| RoomSid::parse(&s, "room_sid"));
         entry.room_sid = room_sid.as_ref().ok().map(RoomSid::to_string);
-        self.admin(&caller, &entry).await?;
-        let room_sid = room_sid?;
-        let pending = self.begin(entry).await?;
-        let deadline = Deadline::of(req).calls_by();
-        let finish = self.complete_room(&caller, &room_sid, deadline).await;
-        self.finish(pending, finish).await
+        let caller = &caller;
+        self.audited(
+            Deadline::of(req),
+            caller,
+            entry,
+            room_sid,
+            |sid, deadline| async move { self.complete_room(caller, &sid, deadline).await },
+        )
+        .await
     }
 
     /// POST /admin/rooms/{room_sid}/participants/{participant_sid}/disconnect.
@@ -43,32 +49,35 @@ impl State {
             .and_then(|s| ParticipantSid::parse(&s, "participant_sid"));
         entry.room_sid = room_sid.as_ref().ok().map(RoomSid::to_string);
         entry.participant_sid = participant_sid.as_ref().ok().map(ParticipantSid::to_string);
-        self.admin(&caller, &entry).await?;
-        let (room_sid, participant_sid) = (room_sid?, participant_sid?);
-        let pending = self.begin(entry).await?;
-        let deadline = Deadline::of(req).calls_by();
-        let finish = self
-            .disconnect_participant(&caller, &room_sid, &participant_sid, deadline)
-            .await;
-        self.finish(pending, finish).await
+        let sids = room_sid.and_then(|room| Ok((room, participant_sid?)));
+        let caller = &caller;
+        self.audited(
+            Deadline::of(req),
+            caller,
+            entry,
+            sids,
+            |(room, participant), deadline| async move {
+                self.disconnect_participant(caller, &room, &participant, deadline)
+                    .await
+            },
+        )
+        .await
     }
 
     async fn complete_room(&self, caller: &Caller, sid: &RoomSid, deadline: Instant) -> Finish {
-        let (creds, room) = match self.own_room(caller, sid, deadline).await {
-            Ok(found) => found,
-            Err(finish) => return finish,
-        };
-        let name = room.unique_name.clone();
-        match self.rooms.complete(&creds, sid, deadline).await {
-            Ok(reply) => Finish::allowed(json(StatusCode::OK, &room_view(&reply.value)), true)
-                .request_id(reply.request_id),
-            // Ended between our fetch and the update.
-            Err(e) if e.code() == Some(ROOM_COMPLETED) => {
-                Finish::failed(not_in_progress(RoomStatus::Completed)).request_id(e.request_id())
+        self.on_own_room(caller, sid, deadline, |creds| async move {
+            match self.rooms.complete(&creds, sid, deadline).await {
+                Ok(reply) => Finish::allowed(json(StatusCode::OK, &room_view(&reply.value)), true)
+                    .request_id(reply.request_id),
+                // Ended between our fetch and the update.
+                Err(e) if e.code() == Some(ROOM_COMPLETED) => {
+                    Finish::failed(not_in_progress(RoomStatus::Completed))
+                        .request_id(e.request_id())
+                }
+                Err(e) => failed_call(&e, true),
             }
-            Err(e) => failed_call(&e, true),
-        }
-        .room(sid.as_str(), name.as_deref())
+        })
+        .await
     }
 
     async fn disconnect_participant(
@@ -78,28 +87,47 @@ impl State {
         participant_sid: &ParticipantSid,
         deadline: Instant,
     ) -> Finish {
-        let (creds, room) = match self.own_room(caller, room_sid, deadline).await {
+        self.on_own_room(caller, room_sid, deadline, |creds| async move {
+            let result = self
+                .rooms
+                .disconnect(&creds, room_sid, participant_sid, deadline)
+                .await;
+            match result {
+                Ok(reply) => {
+                    Finish::allowed(json(StatusCode::OK, &participant_view(&reply.value)), true)
+                        .request_id(reply.request_id)
+                }
+                Err(e) if e.is_not_found() => Finish::failed(ApiError::not_found(
+                    "participant_not_found",
+                    "no such participant in this room",
+                ))
+                .request_id(e.request_id()),
+                Err(e) => failed_call(&e, true),
+            }
+        })
+        .await
+    }
+
+    /// Runs `act` with the credentials once the room `sid` is known to be the caller's tenant's
+    /// and in progress (else ends as [`Self::own_room`] says), and names the room in its end.
+    async fn on_own_room<Act, Fut>(
+        &self,
+        caller: &Caller,
+        sid: &RoomSid,
+        deadline: Instant,
+        act: Act,
+    ) -> Finish
+    where
+        Act: FnOnce(Arc<TwilioCredentials>) -> Fut,
+        Fut: Future<Output = Finish>,
+    {
+        let (creds, room) = match self.own_room(caller, sid, deadline).await {
             Ok(found) => found,
             Err(finish) => return finish,
         };
-        let name = room.unique_name.clone();
-        let result = self
-            .rooms
-            .disconnect(&creds, room_sid, participant_sid, deadline)
-            .await;
-        match result {
-            Ok(reply) => {
-                Finish::allowed(json(StatusCode::OK, &participant_view(&reply.value)), true)
-                    .request_id(reply.request_id)
-            }
-            Err(e) if e.is_not_found() => Finish::failed(ApiError::not_found(
-                "participant_not_found",
-                "no such participant in this room",
-            ))
-            .request_id(e.request_id()),
-            Err(e) => failed_call(&e, true),
-        }
-        .room(room_sid.as_str(), name.as_deref())
+        act(creds)
+            .await
+            .room(sid.as_str(), room.unique_name.as_deref())
     }
 
     /// The room `sid`, if it is the caller's tenant's and in progress, with the credentials to
@@ -109,7 +137,7 @@ impl State {
         caller: &Caller,
         sid: &RoomSid,
         deadline: Instant,
-    ) -> Result<(std::sync::Arc<TwilioCredentials>, Room), Finish> {
+    ) -> Result<(Arc<TwilioCredentials>, Room), Finish> {
         let creds = self
             .secrets
             .twilio()

@@ -57,18 +57,13 @@ impl State {
 
     async fn known(&self, sid: &RoomSid, deadline: Instant) -> Result<Known, Finish> {
         let failed = |e| Finish::failed(ApiError::from(e));
-        if let Some(record) = self
-            .records
-            .room_record(sid.as_str())
-            .await
-            .map_err(failed)?
-        {
+        if let Some(record) = self.store.room_record(sid.as_str()).await.map_err(failed)? {
             return Ok(Known::Held {
                 tenant: record.tenant,
                 name: record.unique_name,
             });
         }
-        if let Some(owner) = self.owners.owner(sid.as_str()).await.map_err(failed)? {
+        if let Some(owner) = self.store.owner(sid.as_str()).await.map_err(failed)? {
             let tenant = RoomName::parse(&owner.room).map(|n| n.tenant().to_string());
             return Ok(Known::Held {
                 tenant,

@@ -13,10 +13,15 @@
 //! - If the outcome cannot be recorded and nothing was changed, the answer is the real one
 //!   (a denial or a failure): the pending entry already shows the attempt.
 
+use std::future::Future;
+
 use http::StatusCode;
 use lambda_http::{Body, Response};
+use shared::caller::Caller;
+use shared::deadline::Deadline;
 use shared::error::ApiError;
 use shared::store::audit::{AuditEntry, AuditOutcome};
+use tokio::time::Instant;
 
 use crate::State;
 
@@ -92,6 +97,29 @@ impl State {
             Ok(()) => refusal,
             Err(e) => ApiError::unavailable(format!("audit log: {e}")),
         }
+    }
+
+    /// One admin action on the trail: a caller without the admin scope is refused (and audited)
+    /// first, then a bad `target` (the request read into what the action needs); else `entry`
+    /// is written as pending, `act` runs on the target until `deadline` allows calls, and the
+    /// entry is settled with how it ended.
+    pub(crate) async fn audited<T, Act, Fut>(
+        &self,
+        deadline: Deadline,
+        caller: &Caller,
+        entry: AuditEntry,
+        target: Result<T, ApiError>,
+        act: Act,
+    ) -> Result<Response<Body>, ApiError>
+    where
+        Act: FnOnce(T, Instant) -> Fut,
+        Fut: Future<Output = Finish>,
+    {
+        self.admin(caller, &entry).await?;
+        let target = target?;
+        let pending = self.begin(entry).await?;
+        let finish = act(target, deadline.calls_by()).await;
+        self.finish(pending, finish).await
     }
 
     /// Writes `entry` as pending; if it cannot be written, the action must not run (503).
@@ -255,11 +283,17 @@ mod tests {
         body["error"]["code"].clone()
     }
 
+    /// `POST /admin/rooms/{room_sid}/complete` of a room Twilio holds as `status`, with the
+    /// audit log unable to settle.
+    async fn complete_unrecorded(status: &str) -> Response<Body> {
+        let twilio = MockServer::start().await;
+        mount_room(&twilio, status).await;
+        state(&twilio).await.handle(complete_request()).await
+    }
+
     #[tokio::test]
     async fn an_action_carried_out_whose_outcome_cannot_be_recorded_is_not_reported_as_done() {
-        let twilio = MockServer::start().await;
-        mount_room(&twilio, "in-progress").await;
-        let response = state(&twilio).await.handle(complete_request()).await;
+        let response = complete_unrecorded("in-progress").await;
         assert_eq!(response.status(), 500);
         assert_eq!(code(&response), "audit_incomplete");
         let text = String::from_utf8_lossy(response.body().as_ref()).to_string();
@@ -269,9 +303,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failure_whose_outcome_cannot_be_recorded_is_still_answered_as_it_is() {
-        let twilio = MockServer::start().await;
-        mount_room(&twilio, "completed").await;
-        let response = state(&twilio).await.handle(complete_request()).await;
+        let response = complete_unrecorded("completed").await;
         assert_eq!(response.status(), 409);
         assert_eq!(code(&response), "room_not_in_progress");
     }

@@ -7,7 +7,6 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use secrecy::SecretString;
@@ -16,11 +15,10 @@ use shared::caller::Caller;
 use shared::config::Config;
 use shared::http::Handler;
 use shared::memory::MemoryStore;
-use shared::secrets::{SecretStore, TwilioCredentials};
+use shared::secrets::{SecretKind, TwilioCredentials};
 use shared::stepup::StepUpKey;
 use shared::store::rooms::names::{RoomEntry, RoomNames};
 use shared::twilio::access_token::{Grants, mint};
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 
 const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 const API_KEY_SID: &str = "SK0123456789abcdef0123456789abcdef";
@@ -80,23 +78,12 @@ fn warm_handler(c: &mut Criterion) {
         (name == "PUBLIC_BASE_URL").then(|| "https://video.example.com".to_string())
     })
     .unwrap();
-    let secrets = Arc::new(SecretStore::new(
-        None,
-        None,
-        None,
-        Duration::from_secs(300),
-        env,
-    ));
     let store = Arc::new(MemoryStore::new());
     let now = shared::clock::now_unix();
     let room = RoomEntry::opened("acme:class:9f3c2b1a", "RM1", None, false, false, now);
     runtime.block_on(store.name_opened(&room)).unwrap();
-    let twilio = TwilioClient::new(ATTEMPT_TIMEOUT).unwrap();
-    let backends = Backends {
-        store,
-        secrets,
-        twilio,
-    };
+    // The functions' own start-up, on the embedded store and environment secrets.
+    let backends = Backends::with_sdk(&config, None, store, env, &[SecretKind::ApiKey]).unwrap();
     let state = token::State::new(&config, &backends).unwrap();
     let proof = StepUpKey::derive(&creds())
         .issue(&caller(), shared::clock::now_unix(), 3600)

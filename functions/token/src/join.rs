@@ -24,17 +24,15 @@ use shared::names::{RoomName, RoomSid};
 use shared::secrets::TwilioCredentials;
 use shared::store::owners::{RoomOwner, RoomOwners};
 use shared::store::rooms::RoomStatus;
-use shared::store::rooms::names::{RoomEntry, RoomNames};
-use shared::twilio::rooms::{NewRoom, OpenError, Opened, RoomStatus as TwilioStatus, Rooms};
+use shared::store::rooms::names::{Learnt, NameChange, RoomEntry, RoomNames};
+use shared::twilio::rooms::{OpenError, Opened, RoomStatus as TwilioStatus, RoomTemplate, Rooms};
 use tokio::time::Instant;
 
 /// The join rules and what they need, built once at cold start.
 pub(crate) struct Joins {
     policy: RoomPolicy,
-    room_type: String,
-    max_participants: u32,
-    /// The status callback of rooms created on join (none with `ROOM_CREATION=admin`).
-    status_callback: Option<String>,
+    /// How rooms are created on join (none with `ROOM_CREATION=admin`).
+    template: Option<RoomTemplate>,
     rooms: Rooms,
     names: Arc<dyn RoomNames>,
     owners: Arc<dyn RoomOwners>,
@@ -43,15 +41,13 @@ pub(crate) struct Joins {
 impl Joins {
     /// Reads the rules; creating rooms on join needs `PUBLIC_BASE_URL` (their status callback).
     pub(crate) fn new(config: &Config, backends: &Backends) -> Result<Self, ConfigError> {
-        let status_callback = match config.room_policy.creation {
-            RoomCreation::OnJoin => Some(config.public_url("/twilio/room-status")?),
+        let template = match config.room_policy.creation {
+            RoomCreation::OnJoin => Some(RoomTemplate::of(config)?),
             RoomCreation::Admin => None,
         };
         Ok(Self {
             policy: config.room_policy,
-            room_type: config.video_room_type.clone(),
-            max_participants: config.video_max_participants,
-            status_callback,
+            template,
             rooms: Rooms::new(backends.twilio.clone(), config.video_base_url.clone()),
             names: backends.store.clone(),
             owners: backends.store.clone(),
@@ -106,15 +102,15 @@ impl Joins {
                 return Ok(());
             }
         };
-        if in_progress {
-            self.names
-                .name_confirmed(&entry.unique_name, &entry.room_sid, now)
-                .await?;
+        let learnt = if in_progress {
+            Learnt::Confirmed(now)
         } else {
             tracing::warn!(room_sid = %sid, "a room recorded in progress has ended at Twilio; its room-ended callback was lost");
-            self.names
-                .name_ended(&entry.unique_name, &entry.room_sid, now)
-                .await?;
+            Learnt::Ended(now)
+        };
+        let change = NameChange::new(&entry.unique_name, &entry.room_sid, learnt);
+        self.names.name_changed(change).await?;
+        if !in_progress {
             entry.status = RoomStatus::Completed;
         }
         Ok(())
@@ -130,14 +126,12 @@ impl Joins {
         creds: &TwilioCredentials,
         deadline: Instant,
     ) -> Result<(), ApiError> {
-        let status_callback = self.status_callback.as_deref().unwrap_or_default();
-        let room = NewRoom {
-            unique_name,
-            room_type: &self.room_type,
-            max_participants: self.max_participants,
-            record: self.policy.record_on_join,
-            status_callback,
+        // `admit` opens rooms only with `ROOM_CREATION=on_join`, which reads the template.
+        let Some(template) = &self.template else {
+            return Err(ApiError::internal("rooms are not created on join"));
         };
+        let record = self.policy.record_on_join;
+        let room = template.room(unique_name, template.max_participants(), record);
         let opened = self
             .rooms
             .open(creds, &room, deadline)

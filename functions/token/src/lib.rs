@@ -16,7 +16,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::aws::Backends;
-use shared::caller::Caller;
+use shared::caller::{Caller, Callers};
 use shared::clock::{now_unix, rfc3339};
 use shared::config::{Config, ConfigError};
 use shared::deadline::Deadline;
@@ -29,7 +29,7 @@ use shared::twilio::access_token::{self, Grants};
 
 /// The token function, built once at cold start.
 pub struct State {
-    tenant_claim: String,
+    callers: Callers,
     ttl_seconds: u64,
     secrets: Arc<dyn Secrets>,
     joins: join::Joins,
@@ -74,7 +74,7 @@ impl State {
     /// callback of the rooms it creates).
     pub fn new(config: &Config, backends: &Backends) -> Result<Self, ConfigError> {
         Ok(Self {
-            tenant_claim: config.tenant_claim.clone(),
+            callers: Callers::of(config),
             ttl_seconds: config.video_token_ttl_seconds,
             secrets: backends.secrets.clone(),
             joins: join::Joins::new(config, backends)?,
@@ -83,7 +83,7 @@ impl State {
 
     /// The caller, the proof and the body, read off the request; then the token.
     async fn token(&self, req: &Request) -> Result<Response<Body>, ApiError> {
-        let caller = Caller::from_request(req, &self.tenant_claim)?;
+        let caller = self.callers.read(req)?;
         // A missing proof is a 401 before anything else is fetched or parsed.
         let proof = stepup::present(req)?;
         let body = json_body::<TokenBody>(req);

@@ -22,7 +22,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::aws::Backends;
-use shared::caller::Caller;
+use shared::caller::{Caller, Callers};
 use shared::clock::{now_unix, rfc3339};
 use shared::config::{Config, ConfigError, VerifyLimits};
 use shared::deadline::Deadline;
@@ -51,7 +51,7 @@ struct CheckBody {
 
 /// The verify function, built once at cold start.
 pub struct State {
-    tenant_claim: String,
+    callers: Callers,
     step_up_ttl_seconds: u64,
     limits: VerifyLimits,
     verify: VerifyService,
@@ -64,7 +64,7 @@ impl State {
     pub fn new(config: &Config, backends: &Backends) -> Result<Self, ConfigError> {
         let service_sid = config.require_verify_service_sid()?;
         Ok(Self {
-            tenant_claim: config.tenant_claim.clone(),
+            callers: Callers::of(config),
             step_up_ttl_seconds: config.step_up_ttl_seconds,
             limits: config.verify_limits,
             verify: VerifyService::new(
@@ -234,11 +234,11 @@ impl State {
         let deadline = Deadline::of(req);
         match route_key(req).as_str() {
             "POST /verify/start" => {
-                let caller = Caller::from_request(req, &self.tenant_claim)?;
+                let caller = self.callers.read(req)?;
                 self.start(caller, json_body(req)?, deadline).await
             }
             "POST /verify/check" => {
-                let caller = Caller::from_request(req, &self.tenant_claim)?;
+                let caller = self.callers.read(req)?;
                 self.check(caller, json_body(req)?, deadline).await
             }
             _ => Err(no_route(req)),

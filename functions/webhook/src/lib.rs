@@ -32,12 +32,14 @@ use shared::deadline::Deadline;
 use shared::error::ApiError;
 use shared::http::{Handler, no_route, respond, route_key};
 use shared::idempotency::Idempotency;
+use shared::recordings::Pipeline;
 use shared::recordings::compose::{Composed, Composer};
 use shared::secrets::Secrets;
-use shared::store::rooms::names::RoomNames;
-use shared::store::rooms::participants::RoomParticipants;
-use shared::store::rooms::{RoomChange, RoomRecords};
+use shared::store::Store;
+use shared::store::rooms::RoomChange;
+use shared::store::rooms::names::{Learnt, NameChange};
 use shared::twilio::compositions::Compositions;
+use shared::twilio::rooms::ROOM_STATUS_PATH;
 use shared::webhook::{Callback, accepted, answer_once, verify};
 use url::Url;
 
@@ -47,7 +49,6 @@ pub use event::RoomEvent;
 pub const ROUTE: &str = "POST /twilio/room-status";
 /// Where composition status callbacks go, under the public base URL.
 pub const COMPOSITION_STATUS_PATH: &str = "/twilio/composition-status";
-const ROOM_STATUS_PATH: &str = "/twilio/room-status";
 
 /// How long a processed callback is remembered: Twilio's redeliveries come within minutes.
 const CALLBACK_MEMORY: Duration = Duration::from_secs(24 * 3600);
@@ -57,9 +58,7 @@ pub struct State {
     public_base: Option<Url>,
     composition_callback: Option<String>,
     secrets: Arc<dyn Secrets>,
-    rooms: Arc<dyn RoomRecords>,
-    names: Arc<dyn RoomNames>,
-    participants: Arc<dyn RoomParticipants>,
+    store: Arc<dyn Store>,
     callbacks: Idempotency,
     composer: Composer,
 }
@@ -79,15 +78,15 @@ impl State {
             public_base: config.public_base_url.clone(),
             composition_callback: config.public_url(COMPOSITION_STATUS_PATH).ok(),
             secrets: backends.secrets.clone(),
-            rooms: backends.store.clone(),
-            names: backends.store.clone(),
-            participants: backends.store.clone(),
+            store: backends.store.clone(),
             callbacks: Idempotency::new(backends.store.clone(), CALLBACK_MEMORY),
             composer: Composer::new(
                 api,
-                backends.secrets.clone(),
-                backends.store.clone(),
-                config.recording_times,
+                Pipeline::new(
+                    backends.secrets.clone(),
+                    backends.store.clone(),
+                    config.recording_times,
+                ),
             ),
         }
     }
@@ -150,14 +149,14 @@ impl State {
         if ending {
             self.composer.owe(&event.room_sid, now).await?;
         }
-        let record = self.rooms.apply_room_update(&event.update).await?;
+        let record = self.store.apply_room_update(&event.update).await?;
         if let Some(participant) = &event.participant {
-            self.participants.participant_event(participant).await?;
+            self.store.participant_event(participant).await?;
         }
         if let RoomChange::Ended { at, .. } = event.update.change {
-            self.names
-                .name_ended(&event.update.unique_name, event.room_sid.as_str(), at)
-                .await?;
+            let room = event.room_sid.as_str();
+            let change = NameChange::new(&event.update.unique_name, room, Learnt::Ended(at));
+            self.store.name_changed(change).await?;
         }
         tracing::info!(
             room_sid = %event.room_sid,

@@ -244,6 +244,13 @@ mod tests {
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
+    /// Asserts that `var=value` stops start-up with an error naming `var`, and returns it.
+    fn refused(var: &str, value: &str) -> ConfigError {
+        let err = config(&[(var, value)]).unwrap_err();
+        assert_eq!(err.var, var, "{var}={value}");
+        err
+    }
+
     #[test]
     fn defaults_follow_the_contract() {
         let c = config(&[]).unwrap();
@@ -271,18 +278,8 @@ mod tests {
 
     #[test]
     fn the_reconcilers_timings_are_bounded_and_a_missing_messaging_service_is_named() {
-        assert_eq!(
-            config(&[("COMPOSITION_STUCK_AFTER_SECONDS", "0")])
-                .unwrap_err()
-                .var,
-            "COMPOSITION_STUCK_AFTER_SECONDS"
-        );
-        assert_eq!(
-            config(&[("RECONCILE_AFTER_SECONDS", "604801")])
-                .unwrap_err()
-                .var,
-            "RECONCILE_AFTER_SECONDS"
-        );
+        refused("COMPOSITION_STUCK_AFTER_SECONDS", "0");
+        refused("RECONCILE_AFTER_SECONDS", "604801");
         let c = config(&[("RECONCILE_AFTER_SECONDS", "0")]).unwrap();
         assert_eq!(c.recording_times.reconcile_after_seconds, 0);
         let err = c.require_messaging_service_sid().unwrap_err();
@@ -291,8 +288,7 @@ mod tests {
 
     #[test]
     fn a_token_lifetime_above_twilios_limit_stops_start_up() {
-        let err = config(&[("VIDEO_TOKEN_TTL_SECONDS", "86401")]).unwrap_err();
-        assert_eq!(err.var, "VIDEO_TOKEN_TTL_SECONDS");
+        refused("VIDEO_TOKEN_TTL_SECONDS", "86401");
         assert!(config(&[("VIDEO_TOKEN_TTL_SECONDS", "86400")]).is_ok());
     }
 
@@ -304,42 +300,23 @@ mod tests {
                 .secrets_cache_ttl_seconds,
             0
         );
-        assert_eq!(
-            config(&[("SECRETS_CACHE_TTL_SECONDS", "3601")])
-                .unwrap_err()
-                .var,
-            "SECRETS_CACHE_TTL_SECONDS"
-        );
+        refused("SECRETS_CACHE_TTL_SECONDS", "3601");
     }
 
     #[test]
     fn an_unparsable_number_names_its_variable() {
-        let err = config(&[("STEP_UP_TTL_SECONDS", "ten")]).unwrap_err();
-        assert_eq!(err.var, "STEP_UP_TTL_SECONDS");
+        let err = refused("STEP_UP_TTL_SECONDS", "ten");
         assert!(err.to_string().contains("STEP_UP_TTL_SECONDS"));
     }
 
     #[test]
     fn sids_and_urls_are_checked() {
-        assert_eq!(
-            config(&[(
-                "TWILIO_VERIFY_SERVICE_SID",
-                "MG00000000000000000000000000000000"
-            )])
-            .unwrap_err()
-            .var,
-            "TWILIO_VERIFY_SERVICE_SID"
+        refused(
+            "TWILIO_VERIFY_SERVICE_SID",
+            "MG00000000000000000000000000000000",
         );
-        assert_eq!(
-            config(&[("PUBLIC_BASE_URL", "video.example.com")])
-                .unwrap_err()
-                .var,
-            "PUBLIC_BASE_URL"
-        );
-        assert_eq!(
-            config(&[("VIDEO_MAX_PARTICIPANTS", "51")]).unwrap_err().var,
-            "VIDEO_MAX_PARTICIPANTS"
-        );
+        refused("PUBLIC_BASE_URL", "video.example.com");
+        refused("VIDEO_MAX_PARTICIPANTS", "51");
     }
 
     #[test]
@@ -351,8 +328,7 @@ mod tests {
             "group"
         );
         for deprecated in ["go", "peer-to-peer", "group-small"] {
-            let err = config(&[("VIDEO_ROOM_TYPE", deprecated)]).unwrap_err();
-            assert_eq!(err.var, "VIDEO_ROOM_TYPE");
+            let err = refused("VIDEO_ROOM_TYPE", deprecated);
             assert!(err.to_string().contains("deprecated"), "{err}");
         }
         assert!(config(&[("VIDEO_ROOM_TYPE", "huge")]).is_err());
@@ -367,12 +343,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.verify_limits.per_user, 2);
         assert_eq!(c.verify_limits.destination_window_seconds, 60);
-        assert_eq!(
-            config(&[("VERIFY_SENDS_PER_DESTINATION", "0")])
-                .unwrap_err()
-                .var,
-            "VERIFY_SENDS_PER_DESTINATION"
-        );
+        refused("VERIFY_SENDS_PER_DESTINATION", "0");
     }
 
     #[test]

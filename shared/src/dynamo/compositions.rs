@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use super::due::{DUE_AT, DUE_PK};
+use super::due::{DUE_AT, DUE_PK, Retry};
 use super::keys::Key;
 use super::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error, unless_conflict};
 use crate::store::StoreError;
@@ -172,28 +172,18 @@ impl CompositionRecords for DynamoTable {
     }
 
     async fn retry_sms(&self, room_sid: &str, due_at: i64) -> Result<u32, StoreError> {
-        let result = self
+        let update = self
             .update_composition(room_sid)
-            .update_expression("SET #due_at = :due_at ADD #attempts :one")
-            .condition_expression("#sms = :owed AND #status = :completed")
-            .expression_attribute_names("#due_at", DUE_AT)
-            .expression_attribute_names("#attempts", "sms_attempts")
             .expression_attribute_names("#sms", "sms")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":due_at", n(due_at))
-            .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":owed", s(item::SMS_OWED))
-            .expression_attribute_values(":completed", s(CompositionStatus::Completed.as_str()))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(sdk_error)
-            .and_then(|out| {
-                let attrs = out.attributes.unwrap_or_default();
-                Attributes::of("composition", &attrs).number("sms_attempts")
-            });
-        // Not owed any more: settled meanwhile.
-        unless_conflict(result, 0)
+            .expression_attribute_values(":completed", s(CompositionStatus::Completed.as_str()));
+        let retry = Retry {
+            item: "composition",
+            condition: "#sms = :owed AND #status = :completed",
+            attempts: "sms_attempts",
+        };
+        retry.at(update, due_at).await
     }
 
     async fn report_stuck(&self, room_sid: &str, next_check: i64) -> Result<bool, StoreError> {

@@ -12,12 +12,13 @@
 //! writes a second, far above the rate at which rooms end and compositions finish.)
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::ReturnValue;
 
 use super::keys::Key;
 use super::{Attributes, DynamoTable, Item, PK, SK, n, s, sdk_error, unless_conflict};
 use crate::store::StoreError;
-use crate::store::due::{DueCursor, DueEntry, DueKind, DuePage, DueWork};
+use crate::store::due::{DueCursor, DueEntry, DueKind, DuePage, DueQuery, DueWork};
 
 /// The index's name, as `template.yaml` declares it.
 pub const DUE_INDEX: &str = "due";
@@ -50,6 +51,45 @@ fn entry(item: &Item) -> Result<DueEntry, StoreError> {
         room_sid: room_sid.to_string(),
         due_at: a.number(DUE_AT)?,
     })
+}
+
+/// A failed try of owed work, on an item of the index: due again later, one more attempt.
+pub(crate) struct Retry {
+    /// What the item is, for a corrupt answer's message.
+    pub(crate) item: &'static str,
+    /// While the work is still owed (its names and values set on the update).
+    pub(crate) condition: &'static str,
+    /// The attribute counting the failed tries.
+    pub(crate) attempts: &'static str,
+}
+
+impl Retry {
+    /// Makes `update` (the item's `UpdateItem`) set the due time to `due_at` and count one more
+    /// failed try, while still owed; answers the tries so far, or 0 when the work was settled
+    /// meanwhile.
+    pub(crate) async fn at(
+        &self,
+        update: UpdateItemFluentBuilder,
+        due_at: i64,
+    ) -> Result<u32, StoreError> {
+        let result = update
+            .update_expression("SET #due_at = :due_at ADD #attempts :one")
+            .condition_expression(self.condition)
+            .expression_attribute_names("#due_at", DUE_AT)
+            .expression_attribute_names("#attempts", self.attempts)
+            .expression_attribute_values(":due_at", n(due_at))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(sdk_error)
+            .and_then(|out| {
+                let attrs = out.attributes.unwrap_or_default();
+                Attributes::of(self.item, &attrs).number(self.attempts)
+            });
+        // Settled meanwhile: no attempts.
+        unless_conflict(result, 0)
+    }
 }
 
 /// Where a `Query` of the index resumes after `cursor`: the table's and the index's keys.
@@ -86,35 +126,21 @@ impl DueWork for DynamoTable {
     }
 
     async fn retry_composition(&self, room_sid: &str, due_at: i64) -> Result<u32, StoreError> {
-        let result = self
+        let update = self
             .client()
             .update_item()
             .table_name(self.table())
             .set_key(Some(Key::owed_composition(room_sid).into_item()))
-            .update_expression("SET #due_at = :due_at ADD #attempts :one")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#due_at", DUE_AT)
-            .expression_attribute_names("#attempts", "attempts")
-            .expression_attribute_values(":due_at", n(due_at))
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await;
-        // Settled meanwhile: no attempts.
-        let Some(out) = unless_conflict(result.map(Some).map_err(sdk_error), None)? else {
-            return Ok(0);
+            .expression_attribute_names("#pk", PK);
+        let retry = Retry {
+            item: "owed composition",
+            condition: "attribute_exists(#pk)",
+            attempts: "attempts",
         };
-        let attrs = out.attributes.unwrap_or_default();
-        Attributes::of("owed composition", &attrs).number("attempts")
+        retry.at(update, due_at).await
     }
 
-    async fn due(
-        &self,
-        now: i64,
-        limit: usize,
-        after: Option<&DueCursor>,
-    ) -> Result<DuePage, StoreError> {
+    async fn due(&self, query: DueQuery<'_>) -> Result<DuePage, StoreError> {
         let out = self
             .client()
             .query()
@@ -124,9 +150,9 @@ impl DueWork for DynamoTable {
             .expression_attribute_names("#due_pk", DUE_PK)
             .expression_attribute_names("#due_at", DUE_AT)
             .expression_attribute_values(":due_pk", s(DUE_PARTITION))
-            .expression_attribute_values(":now", n(now))
-            .limit(limit.clamp(1, 1000) as i32)
-            .set_exclusive_start_key(after.map(start_key))
+            .expression_attribute_values(":now", n(query.now))
+            .limit(query.page_size() as i32)
+            .set_exclusive_start_key(query.after.map(start_key))
             .send()
             .await
             .map_err(sdk_error)?;

@@ -136,41 +136,33 @@ mod tests {
         (key.pk, key.sk)
     }
 
+    /// Asserts each key's partition and sort key.
+    fn assert_layout(cases: &[(Key, &str, &str)]) {
+        for (key, pk, sk) in cases {
+            assert_eq!((key.pk.as_str(), key.sk.as_str()), (*pk, *sk));
+        }
+    }
+
     #[test]
     fn keys_are_laid_out_as_stored() {
         let rm = "RM0123456789abcdef0123456789abcdef";
-        assert_eq!(parts(Key::room(rm)), (format!("room#{rm}"), "room".into()));
-        assert_eq!(
-            parts(Key::owner(rm)),
-            (format!("room#{rm}"), "owner".into())
-        );
-        assert_eq!(
-            parts(Key::participant(rm, "PA1")),
-            (format!("room#{rm}"), "participant#PA1".into())
-        );
-        assert_eq!(
-            parts(Key::room_name("acme:class:9f3c2b1a")),
-            ("room#name#acme:class:9f3c2b1a".into(), "name".into())
-        );
-        assert_eq!(
-            parts(Key::idempotency("composition:RM1")),
-            ("idem#composition:RM1".into(), "idem".into())
-        );
-        assert_eq!(
-            parts(Key::rate_window("verify:user:acme:u1", 1_200)),
-            ("rl#verify:user:acme:u1".into(), "w#1200".into())
-        );
         let at = AuditCursor {
             time_micros: 1_795_654_800_000_001,
             id: "0123456789abcdef0123456789abcdef".into(),
         };
-        assert_eq!(
-            parts(Key::audit("acme", Some(rm), &at)),
-            (
-                format!("audit#acme#{rm}"),
-                "01795654800000001#0123456789abcdef0123456789abcdef".into()
-            )
-        );
+        let (room, audit) = (format!("room#{rm}"), format!("audit#acme#{rm}"));
+        let audit_sk = "01795654800000001#0123456789abcdef0123456789abcdef";
+        #[rustfmt::skip]
+        let cases = [
+            (Key::room(rm), room.as_str(), "room"),
+            (Key::owner(rm), &room, "owner"),
+            (Key::participant(rm, "PA1"), &room, "participant#PA1"),
+            (Key::room_name("acme:class:9f3c2b1a"), "room#name#acme:class:9f3c2b1a", "name"),
+            (Key::idempotency("composition:RM1"), "idem#composition:RM1", "idem"),
+            (Key::rate_window("verify:user:acme:u1", 1_200), "rl#verify:user:acme:u1", "w#1200"),
+            (Key::audit("acme", Some(rm), &at), &audit, audit_sk),
+        ];
+        assert_layout(&cases);
         assert_eq!(parts(Key::audit("acme", None, &at)).0, "audit#acme#-");
     }
 
@@ -197,14 +189,12 @@ mod tests {
 
     #[test]
     fn recording_keys_are_laid_out_as_stored_and_read_back() {
-        assert_eq!(
-            parts(Key::composition("RM1")),
-            ("room#RM1".into(), "composition".into())
-        );
-        assert_eq!(
-            parts(Key::latest_recording("acme:class:1")),
-            ("recording#acme:class:1".into(), "latest".into())
-        );
+        #[rustfmt::skip]
+        let cases = [
+            (Key::composition("RM1"), "room#RM1", "composition"),
+            (Key::latest_recording("acme:class:1"), "recording#acme:class:1", "latest"),
+        ];
+        assert_layout(&cases);
         let (pk, sk) = parts(Key::owed_composition("RM1"));
         assert_eq!((pk.as_str(), sk.as_str()), ("due#room#RM1", "owed"));
         assert_eq!(Key::due_room(&pk, &sk), Some((true, "RM1")));

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::{MemoryStore, lock};
 use crate::store::StoreError;
-use crate::store::due::{DueCursor, DueEntry, DueKind, DuePage, DueWork};
+use crate::store::due::{DueEntry, DueKind, DuePage, DueQuery, DueWork};
 
 /// The order of the index: due time, then kind, then room.
 fn position(e: &DueEntry) -> (i64, DueKind, &str) {
@@ -38,12 +38,7 @@ impl DueWork for MemoryStore {
         })
     }
 
-    async fn due(
-        &self,
-        now: i64,
-        limit: usize,
-        after: Option<&DueCursor>,
-    ) -> Result<DuePage, StoreError> {
+    async fn due(&self, query: DueQuery<'_>) -> Result<DuePage, StoreError> {
         let r = lock(&self.recordings)?;
         let owed = r.owed.iter().map(|(room, (due_at, _))| DueEntry {
             kind: DueKind::Composition,
@@ -57,15 +52,15 @@ impl DueWork for MemoryStore {
                 due_at,
             })
         });
-        let start = after.map(|c| (c.due_at, c.kind, c.room_sid.as_str()));
+        let start = query.after.map(|c| (c.due_at, c.kind, c.room_sid.as_str()));
         let mut entries: Vec<DueEntry> = owed
             .chain(records)
-            .filter(|e| e.due_at <= now)
+            .filter(|e| query.is_due(e))
             .filter(|e| start.is_none_or(|s| position(e) > s))
             .collect();
         entries.sort_by(|a, b| position(a).cmp(&position(b)));
-        let more = entries.len() > limit;
-        entries.truncate(limit);
+        let more = entries.len() > query.page_size();
+        entries.truncate(query.page_size());
         let next = more.then(|| entries.last().map(DueEntry::cursor)).flatten();
         Ok(DuePage { entries, next })
     }
@@ -93,10 +88,13 @@ mod tests {
             })
             .await
             .unwrap();
-        let page = store.due(100, 1, None).await.unwrap();
+        let page = store.due(DueQuery::new(100, 1)).await.unwrap();
         assert_eq!(page.entries[0].room_sid, "RM1");
         assert_eq!(page.entries[0].kind, DueKind::Recording);
-        let page = store.due(100, 5, page.next.as_ref()).await.unwrap();
+        let page = store
+            .due(DueQuery::new(100, 5).after(page.next.as_ref()))
+            .await
+            .unwrap();
         assert_eq!(page.entries.len(), 1);
         assert_eq!(page.entries[0].room_sid, "RM2");
         assert_eq!(
@@ -106,7 +104,7 @@ mod tests {
         assert!(page.next.is_none());
         assert_eq!(store.retry_composition("RM2", 300).await.unwrap(), 1);
         store.settle_composition("RM3").await.unwrap();
-        let later = store.due(1000, 10, None).await.unwrap();
+        let later = store.due(DueQuery::new(1000, 10)).await.unwrap();
         let rooms: Vec<_> = later.entries.iter().map(|e| e.room_sid.as_str()).collect();
         assert_eq!(rooms, ["RM1", "RM2"]);
     }

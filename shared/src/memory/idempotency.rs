@@ -1,5 +1,6 @@
 //! Idempotency records in memory.
 
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 use async_trait::async_trait;
@@ -26,20 +27,30 @@ impl IdempotencyStore for MemoryStore {
     }
 
     async fn save_success(&self, record: &IdempotencyRecord) -> Result<Settled, StoreError> {
-        let mut map = lock(&self.idempotency)?;
-        if !owned(map.get(&record.key), record) {
-            return Ok(Settled::NotOwner);
-        }
-        map.insert(record.key.clone(), record.clone());
-        Ok(Settled::Done)
+        self.settle(record, |records| {
+            records.insert(record.key.clone(), record.clone());
+        })
     }
 
     async fn delete(&self, record: &IdempotencyRecord) -> Result<Settled, StoreError> {
-        let mut map = lock(&self.idempotency)?;
-        if !owned(map.get(&record.key), record) {
+        self.settle(record, |records| {
+            records.remove(&record.key);
+        })
+    }
+}
+
+impl MemoryStore {
+    /// Makes `change` to the records, under the lock, while `record`'s claim still holds its key.
+    fn settle(
+        &self,
+        record: &IdempotencyRecord,
+        change: impl FnOnce(&mut HashMap<String, IdempotencyRecord>),
+    ) -> Result<Settled, StoreError> {
+        let mut records = lock(&self.idempotency)?;
+        if !owned(records.get(&record.key), record) {
             return Ok(Settled::NotOwner);
         }
-        map.remove(&record.key);
+        change(&mut records);
         Ok(Settled::Done)
     }
 }

@@ -4,21 +4,16 @@
 //! the room callback or the reconciler, the room stays owed (`store::due`) until its
 //! composition is recorded.
 
-use std::sync::Arc;
-
-use crate::config::RecordingTimes;
 use crate::deadline::Deadline;
-use crate::idempotency::{Idempotency, IdempotencyError, Outcome, RunError};
+use crate::idempotency::{IdempotencyError, Outcome, RunError};
 use crate::names::RoomSid;
-use crate::secrets::Secrets;
-use crate::store::compositions::{CompositionRecords, CreatedComposition};
-use crate::store::due::DueWork;
-use crate::store::rooms::{RoomRecord, RoomRecords};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
+use crate::store::compositions::CreatedComposition;
+use crate::store::rooms::RoomRecord;
 use crate::twilio::TwilioError;
 use crate::twilio::compositions::{Compositions, Ensured};
 
-use super::{CLAIM_MEMORY, GAVE_UP_METRIC, MAX_ATTEMPTS};
+use super::{GAVE_UP_METRIC, MAX_ATTEMPTS, Pipeline};
 
 /// What [`Composer::compose`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,48 +38,34 @@ enum Failure {
 #[derive(Clone)]
 pub struct Composer {
     api: Compositions,
-    secrets: Arc<dyn Secrets>,
-    rooms: Arc<dyn RoomRecords>,
-    records: Arc<dyn CompositionRecords>,
-    due: Arc<dyn DueWork>,
-    claims: Idempotency,
-    times: RecordingTimes,
+    pipeline: Pipeline,
 }
 
 impl Composer {
-    /// A composer calling Twilio through `api`, over `store`.
-    pub fn new(
-        api: Compositions,
-        secrets: Arc<dyn Secrets>,
-        store: Arc<dyn Store>,
-        times: RecordingTimes,
-    ) -> Self {
-        Self {
-            api,
-            secrets,
-            rooms: store.clone(),
-            records: store.clone(),
-            due: store.clone(),
-            claims: Idempotency::new(store, CLAIM_MEMORY),
-            times,
-        }
+    /// A composer calling Twilio through `api`, over `pipeline`.
+    pub fn new(api: Compositions, pipeline: Pipeline) -> Self {
+        Self { api, pipeline }
     }
 
     fn later(&self, now: i64) -> i64 {
-        now + self.times.reconcile_after_seconds as i64
+        now + self.pipeline.times.reconcile_after_seconds as i64
     }
 
     /// Records that the room may owe its composition, before its record is updated: whatever
     /// happens after, the reconciler finds it.
     pub async fn owe(&self, room_sid: &RoomSid, now: i64) -> Result<(), StoreError> {
-        self.due
+        self.pipeline
+            .store
             .owe_composition(room_sid.as_str(), self.later(now))
             .await
     }
 
     /// The room turned out not to owe one (it ended without recorded tracks).
     pub async fn settle(&self, room_sid: &RoomSid) -> Result<(), StoreError> {
-        self.due.settle_composition(room_sid.as_str()).await
+        self.pipeline
+            .store
+            .settle_composition(room_sid.as_str())
+            .await
     }
 
     /// Creates the composition of `record` (a room that [needs one](RoomRecord::needs_composition))
@@ -103,9 +84,11 @@ impl Composer {
         };
         let key = format!("composition:{room}");
         let outcome = self
+            .pipeline
             .claims
             .run_once(&key, &record.room_sid, deadline.lock_until(), || async {
                 let creds = self
+                    .pipeline
                     .secrets
                     .twilio()
                     .await
@@ -147,18 +130,22 @@ impl Composer {
         sid: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.records
+        self.pipeline
+            .store
             .composition_created(&CreatedComposition {
                 room_sid: room.to_string(),
                 composition_sid: sid.to_string(),
                 unique_name: record.unique_name.clone(),
                 room_ended_at: record.ended_at.unwrap_or(now),
                 created_at: now,
-                stuck_due: now + self.times.stuck_after_seconds as i64,
+                stuck_due: now + self.pipeline.times.stuck_after_seconds as i64,
             })
             .await?;
-        self.rooms.set_composition(room.as_str(), sid).await?;
-        self.due.settle_composition(room.as_str()).await
+        self.pipeline
+            .store
+            .set_composition(room.as_str(), sid)
+            .await?;
+        self.pipeline.store.settle_composition(room.as_str()).await
     }
 
     async fn failed(
@@ -175,7 +162,8 @@ impl Composer {
             MAX_ATTEMPTS
         } else {
             match self
-                .due
+                .pipeline
+                .store
                 .retry_composition(room.as_str(), self.later(now))
                 .await?
             {
@@ -192,7 +180,10 @@ impl Composer {
             tracing::warn!(room_sid = %room, attempts, error = %detail, "composition not created yet; the reconciler will try again");
             return Ok(Composed::Deferred);
         }
-        self.due.settle_composition(room.as_str()).await?;
+        self.pipeline
+            .store
+            .settle_composition(room.as_str())
+            .await?;
         tracing::error!(room_sid = %room, attempts, refused, error = %detail, "composition abandoned");
         crate::metrics::count(GAVE_UP_METRIC, &[("Kind", "composition")]);
         Ok(Composed::Abandoned)

@@ -15,7 +15,13 @@
 pub mod compose;
 pub mod notify;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::config::RecordingTimes;
+use crate::idempotency::Idempotency;
+use crate::secrets::Secrets;
+use crate::store::Store;
 
 /// How long a claim on a room's composition or a composition's SMS is remembered; the records
 /// keep the outcome for good.
@@ -26,6 +32,29 @@ pub const MAX_ATTEMPTS: u32 = 48;
 
 /// The metric counting recording work that failed for good, by `Kind`.
 pub const GAVE_UP_METRIC: &str = "RecordingGaveUp";
+
+/// What the composer and the notifier both work over, built once per function: the Twilio
+/// credentials, the store, the claims that let one invocation at a time act (remembered
+/// [`CLAIM_MEMORY`]) and the recording times.
+#[derive(Clone)]
+pub struct Pipeline {
+    secrets: Arc<dyn Secrets>,
+    store: Arc<dyn Store>,
+    claims: Idempotency,
+    times: RecordingTimes,
+}
+
+impl Pipeline {
+    /// The pipeline over `secrets` and `store`, on `times`.
+    pub fn new(secrets: Arc<dyn Secrets>, store: Arc<dyn Store>, times: RecordingTimes) -> Self {
+        Self {
+            secrets,
+            claims: Idempotency::new(store.clone(), CLAIM_MEMORY),
+            store,
+            times,
+        }
+    }
+}
 
 /// A failed Twilio call as a log field: its kind, status, code and request id, never Twilio's
 /// message (a Messages error can quote the phone number).

@@ -13,19 +13,14 @@
 //! - anything else (throttling, an outage, our credentials): the claim is released and the SMS
 //!   stays owed; the reconciler tries again, at most `MAX_ATTEMPTS` times.
 
-use std::sync::Arc;
-
-use crate::config::RecordingTimes;
 use crate::deadline::Deadline;
-use crate::idempotency::{Claim, Idempotency, IdempotencyError};
+use crate::idempotency::{Claim, IdempotencyError};
 use crate::names::RoomName;
-use crate::secrets::Secrets;
-use crate::store::compositions::{CompositionRecord, CompositionRecords, SmsState};
-use crate::store::owners::RoomOwners;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
+use crate::store::compositions::{CompositionRecord, SmsState};
 use crate::twilio::messages::{Messages, SendFailure};
 
-use super::{CLAIM_MEMORY, GAVE_UP_METRIC, MAX_ATTEMPTS, twilio_failure};
+use super::{GAVE_UP_METRIC, MAX_ATTEMPTS, Pipeline, twilio_failure};
 
 /// The metric counting settled recording-ready SMS, by `Outcome`.
 pub const SMS_METRIC: &str = "RecordingSms";
@@ -48,30 +43,16 @@ pub enum Notified {
 pub struct Notifier {
     messages: Messages,
     service: String,
-    secrets: Arc<dyn Secrets>,
-    owners: Arc<dyn RoomOwners>,
-    records: Arc<dyn CompositionRecords>,
-    claims: Idempotency,
-    times: RecordingTimes,
+    pipeline: Pipeline,
 }
 
 impl Notifier {
-    /// A notifier sending through the Messaging service `service` (`MG…`), over `store`.
-    pub fn new(
-        messages: Messages,
-        service: &str,
-        secrets: Arc<dyn Secrets>,
-        store: Arc<dyn Store>,
-        times: RecordingTimes,
-    ) -> Self {
+    /// A notifier sending through the Messaging service `service` (`MG…`), over `pipeline`.
+    pub fn new(messages: Messages, service: &str, pipeline: Pipeline) -> Self {
         Self {
             messages,
             service: service.to_string(),
-            secrets,
-            owners: store.clone(),
-            records: store.clone(),
-            claims: Idempotency::new(store, CLAIM_MEMORY),
-            times,
+            pipeline,
         }
     }
 
@@ -87,13 +68,17 @@ impl Notifier {
         }
         let key = format!("recording-sms:{}", record.composition_sid);
         let claim = self
+            .pipeline
             .claims
             .claim::<SmsState>(&key, &record.composition_sid, deadline.lock_until())
             .await;
         let guard = match claim {
             Ok(Claim::Proceed(guard)) => guard,
             Ok(Claim::Replay(state)) => {
-                self.records.settle_sms(&record.room_sid, &state).await?;
+                self.pipeline
+                    .store
+                    .settle_sms(&record.room_sid, &state)
+                    .await?;
                 return Ok(Notified::Settled(state));
             }
             Err(IdempotencyError::InProgress) => return Ok(Notified::InProgress),
@@ -114,7 +99,10 @@ impl Notifier {
         if let Err(e) = guard.complete(&state).await {
             tracing::error!(composition_sid = %record.composition_sid, error = %e, "could not complete an SMS claim");
         }
-        self.records.settle_sms(&record.room_sid, &state).await?;
+        self.pipeline
+            .store
+            .settle_sms(&record.room_sid, &state)
+            .await?;
         Ok(Notified::Settled(state))
     }
 
@@ -125,13 +113,13 @@ impl Notifier {
         deadline: Deadline,
     ) -> Result<Option<SmsState>, StoreError> {
         let (cj, room) = (&record.composition_sid, &record.room_sid);
-        let owner = self.owners.owner(room).await?;
+        let owner = self.pipeline.store.owner(room).await?;
         let Some((owner, phone)) = owner.and_then(|o| o.phone_number.clone().map(|p| (o, p)))
         else {
             tracing::warn!(composition_sid = %cj, room_sid = %room, "recording ready, but the room has no owner with a phone number");
             return Ok(Some(self.settled(SmsState::NoRecipient)));
         };
-        let creds = match self.secrets.twilio().await {
+        let creds = match self.pipeline.secrets.twilio().await {
             Ok(creds) => creds,
             Err(e) => {
                 tracing::warn!(composition_sid = %cj, error = %e, "recording-ready SMS not sent: credentials unavailable");
@@ -181,15 +169,22 @@ impl Notifier {
 
     /// A failed try: owed again later, or given up after [`MAX_ATTEMPTS`].
     async fn deferred(&self, record: &CompositionRecord, now: i64) -> Result<Notified, StoreError> {
-        let next = now + self.times.reconcile_after_seconds as i64;
-        let attempts = self.records.retry_sms(&record.room_sid, next).await?;
+        let next = now + self.pipeline.times.reconcile_after_seconds as i64;
+        let attempts = self
+            .pipeline
+            .store
+            .retry_sms(&record.room_sid, next)
+            .await?;
         if attempts < MAX_ATTEMPTS {
             return Ok(Notified::Deferred);
         }
         tracing::error!(composition_sid = %record.composition_sid, attempts, "recording-ready SMS abandoned");
         crate::metrics::count(GAVE_UP_METRIC, &[("Kind", "sms")]);
         let state = self.settled(SmsState::GaveUp);
-        self.records.settle_sms(&record.room_sid, &state).await?;
+        self.pipeline
+            .store
+            .settle_sms(&record.room_sid, &state)
+            .await?;
         Ok(Notified::Settled(state))
     }
 }

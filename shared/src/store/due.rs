@@ -59,6 +59,49 @@ impl DueEntry {
     }
 }
 
+/// The most entries one page holds.
+pub const MAX_PAGE: usize = 1000;
+
+/// One read of the index: entries due at or before `now`, earliest first, after `after`.
+#[derive(Clone, Copy, Debug)]
+pub struct DueQuery<'a> {
+    /// The time the entries are due by (Unix seconds).
+    pub now: i64,
+    /// How many entries a page may hold; read as 1 to [`MAX_PAGE`].
+    pub limit: usize,
+    /// Where the previous page stopped.
+    pub after: Option<&'a DueCursor>,
+}
+
+impl<'a> DueQuery<'a> {
+    /// The first page of entries due by `now`, at most `limit` of them.
+    pub fn new(now: i64, limit: usize) -> Self {
+        Self {
+            now,
+            limit,
+            after: None,
+        }
+    }
+
+    /// The same read, resumed after `cursor` (the previous page's `next`).
+    pub fn after(self, cursor: Option<&'a DueCursor>) -> Self {
+        Self {
+            after: cursor,
+            ..self
+        }
+    }
+
+    /// How many entries the page holds at most: `limit`, within 1 and [`MAX_PAGE`].
+    pub fn page_size(&self) -> usize {
+        self.limit.clamp(1, MAX_PAGE)
+    }
+
+    /// Whether `entry` is due by `now`.
+    pub fn is_due(&self, entry: &DueEntry) -> bool {
+        entry.due_at <= self.now
+    }
+}
+
 /// One page of due entries, earliest first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DuePage {
@@ -82,12 +125,6 @@ pub trait DueWork: Send + Sync {
     /// entry that was settled meanwhile is left settled (and 0 returned).
     async fn retry_composition(&self, room_sid: &str, due_at: i64) -> Result<u32, StoreError>;
 
-    /// Entries of both kinds due at or before `now`, earliest first, at most `limit`, after
-    /// `after`.
-    async fn due(
-        &self,
-        now: i64,
-        limit: usize,
-        after: Option<&DueCursor>,
-    ) -> Result<DuePage, StoreError>;
+    /// The page of entries of both kinds that `query` reads.
+    async fn due(&self, query: DueQuery<'_>) -> Result<DuePage, StoreError>;
 }

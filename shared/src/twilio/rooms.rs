@@ -14,6 +14,7 @@
 //! Creating a room of a name, race-free, is [`open`].
 
 mod open;
+mod template;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,7 @@ use crate::names::{ParticipantSid, RoomSid};
 use crate::secrets::TwilioCredentials;
 
 pub use open::{OpenError, Opened};
+pub use template::{ROOM_STATUS_PATH, RoomTemplate};
 
 /// Twilio's error code for "a room with this unique name is already in progress".
 pub const ROOM_EXISTS: u32 = 53113;

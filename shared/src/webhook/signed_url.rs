@@ -157,6 +157,11 @@ mod tests {
         Url::parse(s).unwrap()
     }
 
+    /// The URL `req` was signed for, under the public base URL `s`.
+    fn signed_under(req: &Request, s: &str) -> String {
+        signed_url(req, Some(&base(s))).unwrap()
+    }
+
     #[test]
     fn the_http_api_url_is_the_base_plus_raw_path_and_raw_query() {
         let req = v2(
@@ -166,7 +171,7 @@ mod tests {
             json!({"host": "ignored.example"}),
         );
         assert_eq!(
-            signed_url(&req, Some(&base("https://video.example.com"))).unwrap(),
+            signed_under(&req, "https://video.example.com"),
             "https://video.example.com/twilio/room-status?a=1&b=%20x"
         );
     }
@@ -180,7 +185,7 @@ mod tests {
             "https://abc.execute-api.us-east-1.amazonaws.com/prod/twilio/room-status"
         );
         assert_eq!(
-            signed_url(&req, Some(&base("https://video.example.com"))).unwrap(),
+            signed_under(&req, "https://video.example.com"),
             "https://video.example.com/twilio/room-status"
         );
     }
@@ -189,12 +194,12 @@ mod tests {
     fn a_base_path_the_request_already_carries_is_not_repeated() {
         let req = v2("/video/twilio/room-status", "", "$default", json!({}));
         assert_eq!(
-            signed_url(&req, Some(&base("https://api.example.com/video/"))).unwrap(),
+            signed_under(&req, "https://api.example.com/video/"),
             "https://api.example.com/video/twilio/room-status"
         );
         let req = v2("/twilio/room-status", "", "$default", json!({}));
         assert_eq!(
-            signed_url(&req, Some(&base("https://api.example.com/video"))).unwrap(),
+            signed_under(&req, "https://api.example.com/video"),
             "https://api.example.com/video/twilio/room-status"
         );
     }
@@ -232,7 +237,7 @@ mod tests {
             json!({"bodySHA256": ["abc"]}),
         );
         assert_eq!(
-            signed_url(&req, Some(&base("https://video.example.com"))).unwrap(),
+            signed_under(&req, "https://video.example.com"),
             "https://video.example.com/twilio/room-status?bodySHA256=abc"
         );
         assert_eq!(

@@ -4,8 +4,8 @@
 //! room) and `ttl`.
 //!
 //! Each write is one conditional `UpdateItem` whose condition is the rule of
-//! [`crate::store::rooms::names`]; a write the rule refuses fails its condition and changes
-//! nothing.
+//! [`crate::store::rooms::names`] (`RoomEntry::yields_to`, `NameChange::applies_to`); a write
+//! the rule refuses fails its condition and changes nothing.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -15,7 +15,7 @@ use crate::dynamo::keys::Key;
 use crate::dynamo::{Attributes, DynamoTable, Item, PK, TTL, n, s};
 use crate::store::StoreError;
 use crate::store::rooms::RoomStatus;
-use crate::store::rooms::names::{RoomEntry, RoomNames};
+use crate::store::rooms::names::{Learnt, NameChange, RoomEntry, RoomNames};
 
 const IN_PROGRESS: &str = "in-progress";
 const COMPLETED: &str = "completed";
@@ -61,32 +61,6 @@ fn from_item(unique_name: &str, item: &Item) -> Result<RoomEntry, StoreError> {
     })
 }
 
-impl DynamoTable {
-    /// `SET status-side attributes` on the name item, only while it names `room_sid` (and, when
-    /// `open_only`, while that room is in progress).
-    async fn update_name(
-        &self,
-        unique_name: &str,
-        room_sid: &str,
-        mut e: Expression,
-        open_only: bool,
-    ) -> Result<(), StoreError> {
-        e.set(TTL, self.room_ttl());
-        e.names.insert("#room_sid".into(), "room_sid".into());
-        e.values.insert(":room_sid".into(), s(room_sid));
-        let condition = if open_only {
-            e.names.insert("#open".into(), "status".into());
-            e.values.insert(":open".into(), s(IN_PROGRESS));
-            "#room_sid = :room_sid AND #open = :open"
-        } else {
-            "#room_sid = :room_sid"
-        };
-        // A failed condition is the rule saying no: nothing to change.
-        let key = Key::room_name(unique_name);
-        self.update_if(key, e, condition).await.map(|_| ())
-    }
-}
-
 #[async_trait]
 impl RoomNames for DynamoTable {
     async fn room_by_name(&self, unique_name: &str) -> Result<Option<RoomEntry>, StoreError> {
@@ -100,27 +74,28 @@ impl RoomNames for DynamoTable {
         self.update_if(key, e, OPEN_CONDITION).await
     }
 
-    async fn name_confirmed(
-        &self,
-        unique_name: &str,
-        room_sid: &str,
-        at: i64,
-    ) -> Result<(), StoreError> {
+    async fn name_changed(&self, change: NameChange<'_>) -> Result<(), StoreError> {
         let mut e = Expression::default();
-        e.set("confirmed_at", n(at));
-        self.update_name(unique_name, room_sid, e, true).await
-    }
-
-    async fn name_ended(
-        &self,
-        unique_name: &str,
-        room_sid: &str,
-        at: i64,
-    ) -> Result<(), StoreError> {
-        let mut e = Expression::default();
-        e.set("status", s(COMPLETED));
-        e.set("ended_at", n(at));
-        self.update_name(unique_name, room_sid, e, false).await
+        match change.learnt {
+            Learnt::Confirmed(at) => e.set("confirmed_at", n(at)),
+            Learnt::Ended(at) => {
+                e.set("status", s(COMPLETED));
+                e.set("ended_at", n(at));
+            }
+        }
+        e.set(TTL, self.room_ttl());
+        e.names.insert("#room_sid".into(), "room_sid".into());
+        e.values.insert(":room_sid".into(), s(change.room_sid));
+        let condition = if change.learnt.needs_open() {
+            e.names.insert("#open".into(), "status".into());
+            e.values.insert(":open".into(), s(IN_PROGRESS));
+            "#room_sid = :room_sid AND #open = :open"
+        } else {
+            "#room_sid = :room_sid"
+        };
+        // A failed condition is the rule saying no: nothing to change.
+        let key = Key::room_name(change.unique_name);
+        self.update_if(key, e, condition).await.map(|_| ())
     }
 }
 

@@ -5,8 +5,7 @@ use async_trait::async_trait;
 
 use crate::memory::{MemoryStore, lock};
 use crate::store::StoreError;
-use crate::store::rooms::RoomStatus;
-use crate::store::rooms::names::{RoomEntry, RoomNames};
+use crate::store::rooms::names::{NameChange, RoomEntry, RoomNames};
 
 #[async_trait]
 impl RoomNames for MemoryStore {
@@ -29,32 +28,11 @@ impl RoomNames for MemoryStore {
         }
     }
 
-    async fn name_confirmed(
-        &self,
-        unique_name: &str,
-        room_sid: &str,
-        at: i64,
-    ) -> Result<(), StoreError> {
-        if let Some(entry) = lock(&self.names)?.get_mut(unique_name)
-            && entry.room_sid == room_sid
-            && entry.is_open()
+    async fn name_changed(&self, change: NameChange<'_>) -> Result<(), StoreError> {
+        if let Some(entry) = lock(&self.names)?.get_mut(change.unique_name)
+            && change.applies_to(entry)
         {
-            entry.confirmed_at = at;
-        }
-        Ok(())
-    }
-
-    async fn name_ended(
-        &self,
-        unique_name: &str,
-        room_sid: &str,
-        at: i64,
-    ) -> Result<(), StoreError> {
-        if let Some(entry) = lock(&self.names)?.get_mut(unique_name)
-            && entry.room_sid == room_sid
-        {
-            entry.status = RoomStatus::Completed;
-            entry.ended_at = Some(at);
+            change.apply(entry);
         }
         Ok(())
     }

@@ -85,6 +85,62 @@ impl RoomEntry {
     }
 }
 
+/// What someone who saw a room learnt of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Learnt {
+    /// The room was seen in progress at this time (Unix seconds).
+    Confirmed(i64),
+    /// The room ended at this time (Unix seconds).
+    Ended(i64),
+}
+
+impl Learnt {
+    /// Whether it applies only while the room is in progress: a confirmation never revives an
+    /// ended room.
+    pub fn needs_open(self) -> bool {
+        matches!(self, Learnt::Confirmed(_))
+    }
+}
+
+/// What was learnt of room `room_sid`, to record on the entry of `unique_name`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameChange<'a> {
+    /// The name (`{tenant}:{type}:{id}`).
+    pub unique_name: &'a str,
+    /// The room it was learnt of (`RM…`).
+    pub room_sid: &'a str,
+    /// What was learnt.
+    pub learnt: Learnt,
+}
+
+impl<'a> NameChange<'a> {
+    /// `learnt`, of room `room_sid` named `unique_name`.
+    pub fn new(unique_name: &'a str, room_sid: &'a str, learnt: Learnt) -> Self {
+        Self {
+            unique_name,
+            room_sid,
+            learnt,
+        }
+    }
+
+    /// Whether it applies to `entry`, the name's: only while the name stands for the room
+    /// (and, when [`Learnt::needs_open`], while that room is in progress).
+    pub fn applies_to(&self, entry: &RoomEntry) -> bool {
+        entry.room_sid == self.room_sid && (!self.learnt.needs_open() || entry.is_open())
+    }
+
+    /// `entry` with the change made.
+    pub fn apply(&self, entry: &mut RoomEntry) {
+        match self.learnt {
+            Learnt::Confirmed(at) => entry.confirmed_at = at,
+            Learnt::Ended(at) => {
+                entry.status = RoomStatus::Completed;
+                entry.ended_at = Some(at);
+            }
+        }
+    }
+}
+
 /// Room names.
 #[async_trait]
 pub trait RoomNames: Send + Sync {
@@ -96,22 +152,8 @@ pub trait RoomNames: Send + Sync {
     /// recorded a room, it stays `by_admin` whoever records it again.
     async fn name_opened(&self, opened: &RoomEntry) -> Result<bool, StoreError>;
 
-    /// Records that `room_sid` was seen in progress at `at`, if its name still stands for it
-    /// and it has not ended.
-    async fn name_confirmed(
-        &self,
-        unique_name: &str,
-        room_sid: &str,
-        at: i64,
-    ) -> Result<(), StoreError>;
-
-    /// Records that `room_sid` ended at `at`, if its name still stands for it.
-    async fn name_ended(
-        &self,
-        unique_name: &str,
-        room_sid: &str,
-        at: i64,
-    ) -> Result<(), StoreError>;
+    /// Records `change` under the rule of [`NameChange::applies_to`].
+    async fn name_changed(&self, change: NameChange<'_>) -> Result<(), StoreError>;
 }
 
 #[cfg(test)]
@@ -134,40 +176,18 @@ mod tests {
     #[test]
     fn a_later_room_replaces_an_earlier_one_but_an_ended_room_is_never_reopened() {
         use RoomStatus::{Completed, InProgress};
+        // The stored entry (room, opened at, status), the room opened (in progress), applies.
         let cases = [
-            // stored, opened, applies
-            (
-                entry("RM1", 10, InProgress),
-                entry("RM1", 10, InProgress),
-                true,
-            ),
-            (
-                entry("RM1", 10, Completed),
-                entry("RM1", 10, InProgress),
-                false,
-            ),
-            (
-                entry("RM1", 10, Completed),
-                entry("RM2", 20, InProgress),
-                true,
-            ),
-            (
-                entry("RM1", 10, InProgress),
-                entry("RM2", 20, InProgress),
-                true,
-            ),
-            (
-                entry("RM2", 20, Completed),
-                entry("RM1", 10, InProgress),
-                false,
-            ),
-            (
-                entry("RM2", 20, InProgress),
-                entry("RM1", 10, InProgress),
-                false,
-            ),
+            (("RM1", 10, InProgress), ("RM1", 10), true),
+            (("RM1", 10, Completed), ("RM1", 10), false),
+            (("RM1", 10, Completed), ("RM2", 20), true),
+            (("RM1", 10, InProgress), ("RM2", 20), true),
+            (("RM2", 20, Completed), ("RM1", 10), false),
+            (("RM2", 20, InProgress), ("RM1", 10), false),
         ];
-        for (stored, opened, applies) in cases {
+        for ((sid, at, status), (opened_sid, opened_at), applies) in cases {
+            let stored = entry(sid, at, status);
+            let opened = entry(opened_sid, opened_at, InProgress);
             assert_eq!(
                 stored.yields_to(&opened),
                 applies,
@@ -185,6 +205,41 @@ mod tests {
         stored.merge_opened(&entry("RM2", 20, RoomStatus::InProgress));
         assert!(!stored.by_admin);
         assert_eq!(stored.room_sid, "RM2");
+    }
+
+    #[test]
+    fn a_confirmation_applies_to_its_open_room_and_an_end_to_its_room_in_any_state() {
+        use Learnt::{Confirmed, Ended};
+        use RoomStatus::{Completed, InProgress};
+        // The stored entry's room and status, what was learnt and of which room, applies.
+        let cases = [
+            ("RM1", InProgress, Confirmed(50), "RM1", true),
+            ("RM1", Completed, Confirmed(50), "RM1", false),
+            ("RM2", InProgress, Confirmed(50), "RM1", false),
+            ("RM1", InProgress, Ended(50), "RM1", true),
+            ("RM1", Completed, Ended(50), "RM1", true),
+            ("RM2", InProgress, Ended(50), "RM1", false),
+        ];
+        for (sid, status, learnt, seen, applies) in cases {
+            let stored = entry(sid, 10, status);
+            let change = NameChange::new("acme:class:1", seen, learnt);
+            assert_eq!(
+                change.applies_to(&stored),
+                applies,
+                "{change:?} on {stored:?}"
+            );
+        }
+        let mut e = entry("RM1", 10, InProgress);
+        NameChange::new("acme:class:1", "RM1", Confirmed(50)).apply(&mut e);
+        assert_eq!(
+            (e.confirmed_at, e.status, e.ended_at),
+            (50, InProgress, None)
+        );
+        NameChange::new("acme:class:1", "RM1", Ended(60)).apply(&mut e);
+        assert_eq!(
+            (e.confirmed_at, e.status, e.ended_at),
+            (50, Completed, Some(60))
+        );
     }
 
     #[test]
