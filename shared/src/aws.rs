@@ -1,11 +1,16 @@
-//! The production back ends, built once at cold start: the AWS SDK configuration (rustls on
-//! ring, see the README's cold-start figures), the store and the secrets.
+//! The production back ends, built once at cold start: the AWS SDK configuration (from the
+//! environment, on the one HTTPS stack of [`crate::https`]), the store and the secrets.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
 
 use crate::config::Config;
 use crate::dynamo::DynamoTable;
@@ -13,16 +18,43 @@ use crate::memory::MemoryStore;
 use crate::secrets::{SecretStore, Secrets};
 use crate::store::Store;
 
-/// Loads the SDK configuration (region, credentials, endpoints from the SDK's own variables)
-/// with an HTTPS client on rustls and ring.
+/// The SDK configuration from the process environment: see [`sdk_config_from`].
 pub async fn sdk_config() -> SdkConfig {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .load()
-        .await
+    sdk_config_from(|name| std::env::var(name).ok())
+}
+
+/// The SDK configuration from the variables Lambda sets: the region (`AWS_REGION`, else
+/// `AWS_DEFAULT_REGION`), the execution role's credentials (`AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and `AWS_ENDPOINT_URL` when set (moto in the
+/// tests), with the SDK's standard retries and aws-config's 3.1 s connect timeout.
+///
+/// Not `aws_config::load_defaults`: its chains look for profile files, SSO, web identity, ECS
+/// and IMDS, none of which a Lambda function has, and bring the STS client into every binary.
+/// Without credentials in the environment the SDK's calls fail, naming the missing credentials
+/// (run locally against AWS with `eval "$(aws configure export-credentials --format env)"`).
+pub fn sdk_config_from(env: impl Fn(&str) -> Option<String>) -> SdkConfig {
+    let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(
+            var("AWS_REGION")
+                .or_else(|| var("AWS_DEFAULT_REGION"))
+                .map(Region::new),
+        )
+        .http_client(crate::https::sdk_http_client())
+        .retry_config(RetryConfig::standard())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_millis(3100))
+                .build(),
+        );
+    if let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        let credentials =
+            Credentials::new(id, secret, var("AWS_SESSION_TOKEN"), None, "Environment");
+        builder.set_credentials_provider(Some(SharedCredentialsProvider::new(credentials)));
+    }
+    builder.set_endpoint_url(var("AWS_ENDPOINT_URL"));
+    builder.build()
 }
 
 /// The store and secrets a function works with.

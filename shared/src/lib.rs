@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod dynamo;
 pub mod error;
 pub mod http;
+pub mod https;
 pub mod idempotency;
 pub mod memory;
 pub mod metrics;

@@ -47,9 +47,8 @@ impl TwilioClient {
     pub fn new(timeout: Duration) -> Self {
         // reqwest is built without a crypto provider of its own: ring, as for the AWS SDK.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeout)
+        // The process's one TLS configuration and root store (crate::https), shared with the SDK.
+        let http = crate::https::client_builder(timeout)
             .user_agent(concat!("twilio-video-backend/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
