@@ -114,3 +114,49 @@ impl Backends {
         Self { store, secrets }
     }
 }
+
+#[cfg(test)]
+mod sdk_config_tests {
+    use super::*;
+    use aws_credential_types::provider::ProvideCredentials;
+
+    fn lambda(name: &str) -> Option<String> {
+        match name {
+            "AWS_REGION" => Some("eu-west-1".into()),
+            "AWS_DEFAULT_REGION" => Some("us-east-1".into()),
+            "AWS_ACCESS_KEY_ID" => Some("ASIAEXAMPLE".into()),
+            "AWS_SECRET_ACCESS_KEY" => Some("secret".into()),
+            "AWS_SESSION_TOKEN" => Some("session".into()),
+            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:5000".into()),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_sdk_configuration_comes_from_the_variables_lambda_sets() {
+        let sdk = sdk_config_from(lambda);
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(sdk.endpoint_url(), Some("http://127.0.0.1:5000"));
+        let credentials = sdk
+            .credentials_provider()
+            .expect("credentials from the environment")
+            .provide_credentials()
+            .await
+            .unwrap();
+        assert_eq!(credentials.access_key_id(), "ASIAEXAMPLE");
+        assert_eq!(credentials.session_token(), Some("session"));
+        assert!(sdk.http_client().is_some());
+    }
+
+    #[test]
+    fn the_default_region_stands_in_and_no_credentials_means_no_provider() {
+        let sdk = sdk_config_from(|name| match name {
+            "AWS_DEFAULT_REGION" => Some("us-east-1".into()),
+            "AWS_ACCESS_KEY_ID" => Some("only-half".into()),
+            _ => None,
+        });
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("us-east-1"));
+        assert!(sdk.credentials_provider().is_none());
+        assert!(sdk.endpoint_url().is_none());
+    }
+}

@@ -150,3 +150,23 @@ fn connector_error(e: reqwest::Error) -> ConnectorError {
         ConnectorError::io(e.into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_roots_are_compiled_in_unless_ssl_cert_file_names_a_bundle() {
+        assert_eq!(roots(None).len(), webpki_roots::TLS_SERVER_ROOTS.len());
+        assert!(roots(Some("".into())).len() > 100);
+        let missing = roots(Some("/nonexistent/ca-bundle.pem".into()));
+        assert!(missing.is_empty());
+    }
+
+    #[test]
+    fn every_client_gets_the_one_tls_configuration() {
+        let (a, b) = (tls_config(), tls_config());
+        assert!(Arc::ptr_eq(a.crypto_provider(), b.crypto_provider()));
+        assert_eq!(a.alpn_protocols, vec![b"http/1.1".to_vec()]);
+    }
+}
