@@ -21,16 +21,18 @@ use shared::error::ApiError;
 
 use crate::fake_twilio::{self, FakeTwilio};
 use crate::routes::{Proof, Route};
+use crate::schedule::Schedule;
 use crate::{auth, event};
 
-/// Lambda's payload limit (API Gateway's is 10 MB).
-const BODY_LIMIT: usize = 6 * 1024 * 1024;
+/// Lambda's payload limit (API Gateway's is 10 MB), the one the functions' entry point enforces.
+const BODY_LIMIT: usize = shared::http::BODY_LIMIT;
 
 /// The served application.
 pub struct App {
     routes: Vec<Arc<Route>>,
     auth_secret: String,
     fake_twilio: Option<FakeTwilio>,
+    schedule: Option<Arc<Schedule>>,
 }
 
 impl App {
@@ -41,7 +43,19 @@ impl App {
             routes: routes.into_iter().map(Arc::new).collect(),
             auth_secret,
             fake_twilio,
+            schedule: None,
         }
+    }
+
+    /// The same app, running `schedule` while it serves.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Self {
+        self.schedule = Some(Arc::new(schedule));
+        self
+    }
+
+    /// What runs on a schedule while it serves.
+    pub fn schedule(&self) -> Option<Arc<Schedule>> {
+        self.schedule.clone()
     }
 
     /// What the server prints at start.
@@ -65,11 +79,21 @@ impl App {
         );
         match &self.fake_twilio {
             Some(fake) => out.push_str(&format!(
-                "Twilio: the embedded fake at {} (no account, nothing sent); Verify code {}\n",
+                "Twilio: the embedded fake at {} (no account, nothing sent); Verify code {}; \
+                 callbacks {} (LOCAL_FAKE_TWILIO_CALLBACKS); a client joins with\n  curl -X POST {}/dev/rooms/RM…/participants \
+                 -d Identity=acme:bob\n",
                 fake.base_url(),
-                fake_twilio::DEV_CODE
+                fake_twilio::DEV_CODE,
+                fake.delivered().describe(),
+                fake.base_url(),
             )),
             None => out.push_str("Twilio: real (TWILIO_*_BASE_URL, or Twilio's own URLs)\n"),
+        }
+        if let Some(schedule) = &self.schedule {
+            out.push_str(&format!(
+                "reconciler: every {} s (LOCAL_SCHEDULE_SECONDS)\n",
+                schedule.every().as_secs()
+            ));
         }
         out
     }
@@ -120,10 +144,7 @@ impl App {
                 let header = parts.headers.get(http::header::AUTHORIZATION);
                 match auth::verify(header.and_then(|v| v.to_str().ok()), &self.auth_secret) {
                     Ok(claims) => Some(claims),
-                    Err(msg) => {
-                        let refusal = ApiError::unauthorized("unauthorized", msg);
-                        return into_axum(refusal.into_response());
-                    }
+                    Err(refusal) => return into_axum(refusal.into_response()),
                 }
             }
             Proof::Anyone | Proof::TwilioSignature => None,

@@ -1,12 +1,16 @@
 //! The emulated JWT authorizer: `Authorization: Bearer <JWT>` signed HS256 with
-//! `LOCAL_AUTH_SECRET`; a missing, bad or expired token is a 401. Only the signature and `exp`
-//! are checked here; in AWS the authorizer also checks issuer and audience.
+//! `LOCAL_AUTH_SECRET`; a missing, bad or expired token is a `401 unauthorized`, the functions'
+//! own answer to a request without claims (`shared::caller::unauthenticated`). Only the signature
+//! and `exp` are checked here; in AWS the authorizer also checks issuer and audience, and
+//! answers its own `401 {"message":"Unauthorized"}` (see the README's Security section).
 
 use std::collections::HashMap;
 
 use anyhow::{Context, bail};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value};
+use shared::caller::unauthenticated;
+use shared::error::ApiError;
 
 /// The claims as API Gateway passes them: every value a string.
 pub struct Claims {
@@ -16,15 +20,15 @@ pub struct Claims {
     pub scopes: Vec<String>,
 }
 
-/// Verifies a bearer token.
-pub fn verify(authorization: Option<&str>, secret: &str) -> Result<Claims, &'static str> {
+/// Verifies a bearer token; a refusal is the answer to send.
+pub fn verify(authorization: Option<&str>, secret: &str) -> Result<Claims, ApiError> {
     let token = authorization
         .and_then(|h| {
             h.strip_prefix("Bearer ")
                 .or_else(|| h.strip_prefix("bearer "))
         })
         .map(str::trim)
-        .ok_or("a bearer token is required")?;
+        .ok_or_else(|| unauthenticated("a bearer token is required"))?;
     let mut validation = Validation::new(Algorithm::HS256);
     validation.required_spec_claims = ["exp".to_string()].into();
     validation.validate_aud = false;
@@ -34,7 +38,7 @@ pub fn verify(authorization: Option<&str>, secret: &str) -> Result<Claims, &'sta
         &DecodingKey::from_secret(secret.as_bytes()),
         &validation,
     )
-    .map_err(|_| "the bearer token is invalid or expired")?;
+    .map_err(|_| unauthenticated("the bearer token is invalid or expired"))?;
     let claims: HashMap<String, String> = data
         .claims
         .into_iter()

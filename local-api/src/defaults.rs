@@ -8,6 +8,7 @@
 //! `LOCAL_FAKE_TWILIO=0` turns the fake off.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
 
@@ -93,6 +94,22 @@ impl Settings {
     pub fn auth_secret(&self) -> String {
         auth_secret(&*self.env)
     }
+
+    /// `LOCAL_SCHEDULE_SECONDS` (1–86400, default 60): how often the reconciler runs.
+    pub fn schedule_every(&self) -> anyhow::Result<Duration> {
+        let raw = set(&*self.env, "LOCAL_SCHEDULE_SECONDS").unwrap_or_else(|| "60".into());
+        match raw.trim().parse::<u64>() {
+            Ok(seconds) if (1..=86_400).contains(&seconds) => Ok(Duration::from_secs(seconds)),
+            _ => anyhow::bail!(
+                "LOCAL_SCHEDULE_SECONDS must be a whole number of seconds, 1 to 86400"
+            ),
+        }
+    }
+
+    /// `LOCAL_FAKE_TWILIO_CALLBACKS`: which of the fake's callbacks are delivered.
+    pub fn fake_callbacks(&self) -> anyhow::Result<fake_twilio::Delivered> {
+        fake_twilio::Delivered::parse(set(&*self.env, "LOCAL_FAKE_TWILIO_CALLBACKS").as_deref())
+    }
 }
 
 /// `name` from `env`, unless empty.
@@ -158,6 +175,25 @@ mod tests {
             for name in BASE_URLS {
                 assert_eq!(s.lookup(name), None, "{vars:?} {name}");
             }
+        }
+    }
+
+    #[test]
+    fn the_schedule_defaults_to_a_minute_and_refuses_what_is_not_a_period() {
+        assert_eq!(
+            settings(&[]).schedule_every().unwrap(),
+            Duration::from_secs(60)
+        );
+        let five = settings(&[("LOCAL_SCHEDULE_SECONDS", "5")]);
+        assert_eq!(five.schedule_every().unwrap(), Duration::from_secs(5));
+        for bad in ["0", "-1", "1.5", "soon", "86401"] {
+            let err = settings(&[("LOCAL_SCHEDULE_SECONDS", bad)]).schedule_every();
+            assert!(
+                err.unwrap_err()
+                    .to_string()
+                    .contains("LOCAL_SCHEDULE_SECONDS"),
+                "{bad}"
+            );
         }
     }
 

@@ -63,25 +63,26 @@ fn route(
     }
 }
 
-/// Builds every function's state, once, and binds the routes.
-pub async fn table(
-    lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync),
-) -> anyhow::Result<Vec<Route>> {
+/// Builds every function's state on `backends`, once, and binds the routes.
+pub fn bind(config: Config, backends: Backends) -> anyhow::Result<Vec<Route>> {
     use Proof::{Anyone, Jwt, TwilioSignature};
-    let config = Config::from_lookup(lookup)?;
-    let backends = Backends::from_config_with(&config, lookup).await;
     let health: Arc<dyn Handler> = Arc::new(health::Health);
     let verify: Arc<dyn Handler> = Arc::new(verify::State::new(&config, &backends)?);
-    let token: Arc<dyn Handler> = Arc::new(token::State::new(&config, &backends));
+    let token: Arc<dyn Handler> = Arc::new(token::State::new(&config, &backends)?);
     let webhook: Arc<dyn Handler> = Arc::new(webhook::State::new(&config, &backends));
     let rooms: Arc<dyn Handler> = Arc::new(rooms::State::new(&config, &backends)?);
+    let composition: Arc<dyn Handler> = Arc::new(composition::State::new(&config, &backends)?);
+    let presence: Arc<dyn Handler> = Arc::new(presence::State::new(&config, &backends));
     #[rustfmt::skip]
     let routes = vec![
         get("/healthz", Anyone, &health),
         post("/verify/start", Jwt, &verify),
         post("/verify/check", Jwt, &verify),
         post("/video/token", Jwt, &token),
+        get("/rooms/{type}/{id}", Jwt, &presence),
         post("/twilio/room-status", TwilioSignature, &webhook),
+        post("/twilio/composition-status", TwilioSignature, &composition),
+        get("/recordings/{type}/{id}", Jwt, &composition),
         post("/admin/rooms", Jwt, &rooms),
         post("/admin/rooms/{room_sid}/complete", Jwt, &rooms),
         post("/admin/rooms/{room_sid}/participants/{participant_sid}/disconnect", Jwt, &rooms),

@@ -1,5 +1,8 @@
 //! The production back ends, built once at cold start: the AWS SDK configuration (from the
-//! environment, on the one HTTPS stack of [`crate::https`]), the store and the secrets.
+//! environment, on the one HTTPS stack of [`crate::https`]), the store, the secrets and the
+//! Twilio HTTP client. Whatever cannot be built stops start-up, naming what to fix: nothing falls
+//! back to a weaker stand-in (inside Lambda, the embedded store would hold rate limits and
+//! exactly-once per container only).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,21 +15,33 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::dynamo::DynamoTable;
 use crate::memory::MemoryStore;
-use crate::secrets::{SecretStore, Secrets};
+use crate::secrets::{SecretKind, SecretStore, Secrets};
 use crate::store::Store;
+use crate::twilio::{ATTEMPT_TIMEOUT, ClientError, TwilioClient};
 
-/// The SDK configuration from the process environment: see [`sdk_config_from`].
-pub async fn sdk_config() -> SdkConfig {
-    sdk_config_from(|name| std::env::var(name).ok())
+/// How long one attempt of a DynamoDB or Secrets Manager call may take, and the whole call with
+/// the SDK's retries. Their answers take milliseconds; without these bounds (the SDK sets none
+/// but for connecting) a service that stops answering holds the invocation until Lambda kills it
+/// at its 10 s timeout, and the client gets API Gateway's bare 500 instead of our 503, a callback
+/// no answer within Twilio's 15 s.
+const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+const AWS_CALL_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// The SDK configuration from the process environment (see [`sdk_config_from`]); an error when
+/// it is not usable ([`check_sdk`]).
+pub async fn sdk_config() -> Result<SdkConfig, ConfigError> {
+    let sdk = sdk_config_from(|name| std::env::var(name).ok());
+    check_sdk(&sdk)?;
+    Ok(sdk)
 }
 
 /// The SDK configuration from the variables Lambda sets: the region (`AWS_REGION`, else
 /// `AWS_DEFAULT_REGION`), the execution role's credentials (`AWS_ACCESS_KEY_ID`,
 /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and `AWS_ENDPOINT_URL` when set (moto in the
-/// tests), with the SDK's standard retries and aws-config's 3.1 s connect timeout.
+/// tests), with the SDK's standard retries and time limits on every call.
 ///
 /// Not `aws_config::load_defaults`: its chains look for profile files, SSO, web identity, ECS
 /// and IMDS, none of which a Lambda function has, and bring the STS client into every binary.
@@ -45,7 +60,9 @@ pub fn sdk_config_from(env: impl Fn(&str) -> Option<String>) -> SdkConfig {
         .retry_config(RetryConfig::standard())
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_millis(3100))
+                .connect_timeout(AWS_ATTEMPT_TIMEOUT)
+                .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
+                .operation_timeout(AWS_CALL_TIMEOUT)
                 .build(),
         );
     if let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
@@ -57,61 +74,136 @@ pub fn sdk_config_from(env: impl Fn(&str) -> Option<String>) -> SdkConfig {
     builder.build()
 }
 
-/// The store and secrets a function works with.
+/// Whether an SDK configuration can make requests: it has a region (the default chain always
+/// sets a credentials provider; credentials themselves are resolved on the first call). Without
+/// one, every DynamoDB or Secrets Manager call would fail, request after request.
+pub fn check_sdk(sdk: &SdkConfig) -> Result<(), ConfigError> {
+    match sdk.region() {
+        Some(_) => Ok(()),
+        None => Err(ConfigError::new(
+            "AWS_REGION",
+            "the AWS SDK configuration has no region (set AWS_REGION or AWS_DEFAULT_REGION)",
+        )),
+    }
+}
+
+/// Why a function could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A variable is missing or wrong (the error names it).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The Twilio HTTP client could not be built.
+    #[error(transparent)]
+    TwilioClient(#[from] ClientError),
+}
+
+/// The store, secrets and Twilio client a function works with.
 #[derive(Clone)]
 pub struct Backends {
-    /// DynamoDB when `TABLE_NAME` is set, else the embedded store.
+    /// DynamoDB when `TABLE_NAME` is set, else (outside Lambda only) the embedded store.
     pub store: Arc<dyn Store>,
     /// Secrets Manager for each secret whose id is set, else the environment.
     pub secrets: Arc<dyn Secrets>,
+    /// The Twilio REST client ([`ATTEMPT_TIMEOUT`] per attempt, redirects never followed).
+    pub twilio: TwilioClient,
 }
 
 impl Backends {
-    /// Builds what `config` asks for. The SDK configuration is loaded only when an AWS service
-    /// is configured, so a local run needs no AWS account.
-    pub async fn from_config(config: &Config) -> Self {
-        Self::from_config_with(config, |name| std::env::var(name).ok()).await
+    /// Builds what `config` asks for; `uses` names the secrets the function reads, whose
+    /// environment variables are then checked now rather than on the first request. The SDK
+    /// configuration is loaded only when an AWS service is configured, so a local run needs no
+    /// AWS account.
+    pub async fn from_config(config: &Config, uses: &[SecretKind]) -> Result<Self, StartupError> {
+        Self::from_config_with(config, |name| std::env::var(name).ok(), uses).await
     }
 
     /// As [`Backends::from_config`], reading environment secrets through `env` (the local API
     /// supplies its dev defaults this way).
-    pub async fn from_config_with(config: &Config, env: impl Fn(&str) -> Option<String>) -> Self {
+    pub async fn from_config_with(
+        config: &Config,
+        env: impl Fn(&str) -> Option<String>,
+        uses: &[SecretKind],
+    ) -> Result<Self, StartupError> {
         let needs_aws = config.table_name.is_some()
             || config.twilio_secret_id.is_some()
             || config.twilio_auth_secret_id.is_some();
-        let sdk = if needs_aws {
-            Some(sdk_config().await)
-        } else {
-            None
+        let sdk = match needs_aws {
+            true => Some(sdk_config().await?),
+            false => None,
         };
-        Self::with_sdk(config, sdk.as_ref(), Arc::new(MemoryStore::new()), env)
+        Self::with_sdk(
+            config,
+            sdk.as_ref(),
+            Arc::new(MemoryStore::new()),
+            env,
+            uses,
+        )
     }
 
     /// Builds the back ends from an already loaded SDK configuration; `memory` is the embedded
-    /// store used when no table is configured; `env` reads environment secrets.
+    /// store used when no table is configured (refused inside Lambda); `env` reads environment
+    /// secrets, of which those of `uses` must be complete.
     pub fn with_sdk(
         config: &Config,
         sdk: Option<&SdkConfig>,
         memory: Arc<MemoryStore>,
         env: impl Fn(&str) -> Option<String>,
-    ) -> Self {
+        uses: &[SecretKind],
+    ) -> Result<Self, StartupError> {
         let store: Arc<dyn Store> = match (&config.table_name, sdk) {
-            (Some(table), Some(sdk)) => {
-                Arc::new(DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), table))
+            (Some(table), Some(sdk)) => Arc::new(
+                DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), table)
+                    .with_retention(config.retention),
+            ),
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "TABLE_NAME",
+                    "is set, but no AWS SDK configuration was given to reach it",
+                )
+                .into());
             }
-            _ => memory,
+            (None, _) if config.in_lambda => {
+                return Err(ConfigError::new(
+                    "TABLE_NAME",
+                    "is required inside Lambda: the embedded store would keep rate limits and \
+                     exactly-once per container only",
+                )
+                .into());
+            }
+            (None, _) => memory,
         };
         let sm = sdk
             .filter(|_| config.twilio_secret_id.is_some() || config.twilio_auth_secret_id.is_some())
             .map(aws_sdk_secretsmanager::Client::new);
-        let secrets = Arc::new(SecretStore::new(
+        let secrets = SecretStore::new(
             sm,
             config.twilio_secret_id.clone(),
             config.twilio_auth_secret_id.clone(),
             Duration::from_secs(config.secrets_cache_ttl_seconds),
             env,
-        ));
-        Self { store, secrets }
+        );
+        for kind in uses {
+            secrets.check(*kind)?;
+        }
+        Ok(Self {
+            store,
+            secrets: Arc::new(secrets),
+            twilio: TwilioClient::new(ATTEMPT_TIMEOUT)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_sdk_configuration_without_a_region_is_refused_by_name() {
+        let bare = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .build();
+        assert_eq!(check_sdk(&bare).unwrap_err().var, "AWS_REGION");
     }
 }
 

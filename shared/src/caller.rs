@@ -1,8 +1,10 @@
 //! The caller, as the API Gateway HTTP API's JWT authorizer describes it in the request context.
 //!
-//! Claims are parsed once here into a [`Caller`]; a missing tenant or `sub` claim is a 401. The
-//! tenant is checked against the same alphabet as room ids, because it becomes the first part of
-//! every room name and identity (`{tenant}:…`) and so must not contain `:`.
+//! Claims are parsed once here into a [`Caller`]; a missing tenant or `sub` claim is a
+//! `401 missing_claim` ([`missing_claim`]), a request without an authorizer's claims a
+//! `401 unauthorized` ([`unauthenticated`], which the local API's emulated authorizer answers
+//! too). The tenant is checked against the same alphabet as room ids, because it becomes the
+//! first part of every room name and identity (`{tenant}:…`) and so must not contain `:`.
 
 use std::fmt;
 
@@ -66,35 +68,40 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// A caller of `tenant` known by `sub` alone: no scopes, no phone number or email.
+    pub fn new(tenant: impl Into<String>, sub: impl Into<String>) -> Self {
+        Self {
+            tenant: tenant.into(),
+            sub: sub.into(),
+            scopes: Vec::new(),
+            phone_number: None,
+            phone_number_verified: false,
+            email: None,
+            email_verified: false,
+        }
+    }
+
     /// Reads the caller from the request context; `tenant_claim` names the tenant claim.
     pub fn from_request(req: &Request, tenant_claim: &str) -> Result<Self, ApiError> {
         let jwt = req
             .request_context_ref()
             .and_then(|ctx| ctx.authorizer())
             .and_then(|a| a.jwt.as_ref())
-            .ok_or_else(|| {
-                ApiError::unauthorized("unauthenticated", "a valid bearer token is required")
-            })?;
+            .ok_or_else(|| unauthenticated("a valid bearer token is required"))?;
         let claim = |name: &str| {
             jwt.claims
                 .get(name)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let tenant = claim(tenant_claim).ok_or_else(|| {
-            ApiError::unauthorized(
-                "missing_claim",
-                format!("the token has no {tenant_claim} claim"),
-            )
-        })?;
+        let tenant = claim(tenant_claim).ok_or_else(|| missing_claim(tenant_claim))?;
         if !is_name_part(&tenant) {
             return Err(ApiError::unauthorized(
                 "invalid_claim",
                 format!("the {tenant_claim} claim must match [A-Za-z0-9_-]{{1,64}}"),
             ));
         }
-        let sub = claim("sub")
-            .ok_or_else(|| ApiError::unauthorized("missing_claim", "the token has no sub claim"))?;
+        let sub = claim("sub").ok_or_else(|| missing_claim("sub"))?;
         if sub.len() > 128
             || sub
                 .chars()
@@ -138,6 +145,19 @@ impl Caller {
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
     }
+}
+
+/// The one answer to a request without a valid bearer token: `401 unauthorized`, whether the
+/// local API's emulated authorizer refuses it or a function finds no claims in its context. (In
+/// AWS, API Gateway's own authorizer refuses such a request first, with its own body.)
+pub fn unauthenticated(message: impl Into<String>) -> ApiError {
+    ApiError::unauthorized("unauthorized", message)
+}
+
+/// The one answer to a valid token that lacks a claim every route needs (the tenant claim,
+/// `sub`): `401 missing_claim`, naming the claim.
+pub fn missing_claim(name: &str) -> ApiError {
+    ApiError::unauthorized("missing_claim", format!("the token has no {name} claim"))
 }
 
 /// The scopes of a `scope` or `scp` claim: space-separated (`"a b"`), or a list as API Gateway

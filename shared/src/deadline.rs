@@ -48,14 +48,14 @@ impl Deadline {
         self.0
     }
 
+    /// The time left until the deadline (zero once it has passed).
+    pub fn remaining(&self) -> Duration {
+        self.0.duration_since(SystemTime::now()).unwrap_or_default()
+    }
+
     /// The instant by which outbound calls must be done: the deadline less a margin to answer.
     pub fn calls_by(&self) -> tokio::time::Instant {
-        let remaining = self
-            .0
-            .duration_since(SystemTime::now())
-            .unwrap_or_default()
-            .saturating_sub(ANSWER_MARGIN);
-        tokio::time::Instant::now() + remaining
+        tokio::time::Instant::now() + self.remaining().saturating_sub(ANSWER_MARGIN)
     }
 }
 

@@ -13,6 +13,20 @@ use crate::error::ApiError;
 
 pub use lambda::{invoke, run_lambda};
 
+/// The largest request body any route accepts, after base64 decoding: Lambda's 6 MB payload
+/// limit for a synchronous invocation (API Gateway's own is 10 MB). The entry point refuses a
+/// larger one with [`payload_too_large`] before any handler runs; the local API reads no more.
+pub const BODY_LIMIT: usize = 6 * 1024 * 1024;
+
+/// `413 payload_too_large`: the body exceeds [`BODY_LIMIT`].
+pub fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "the body exceeds 6 MB",
+    )
+}
+
 /// An HTTP function: what a Lambda entry point and the local API both call.
 #[async_trait]
 pub trait Handler: Send + Sync {

@@ -1,6 +1,7 @@
 //! The library every function shares: configuration, telemetry, errors, the caller, secrets,
 //! storage, idempotency and the HTTP plumbing that turns a handler's result into a response.
 
+pub mod access;
 pub mod aws;
 pub mod caller;
 pub mod clock;
@@ -16,6 +17,7 @@ pub mod metrics;
 pub mod names;
 pub mod recordings;
 pub mod secrets;
+pub mod startup;
 pub mod stepup;
 pub mod store;
 pub mod telemetry;

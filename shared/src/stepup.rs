@@ -242,15 +242,7 @@ mod tests {
     const NOW: i64 = 1_795_654_800;
 
     fn caller(tenant: &str, sub: &str) -> Caller {
-        Caller {
-            tenant: tenant.into(),
-            sub: sub.into(),
-            scopes: vec![],
-            phone_number: None,
-            phone_number_verified: false,
-            email: None,
-            email_verified: false,
-        }
+        Caller::new(tenant, sub)
     }
 
     fn key() -> StepUpKey {

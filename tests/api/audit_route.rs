@@ -2,7 +2,7 @@
 //! the store first and Twilio last; the tenant's whole log, refusals that name no room included;
 //! and the listing's own entry, settled after the read with how it really ended.
 
-use integration_tests::rooms::{admin, member, mount_room, twilio_error};
+use integration_tests::rooms::{admin, audit_event, member, mount_room, twilio_error};
 use integration_tests::{
     backends, config_with_twilio, dynamo, event, json_body, request, sid, unique, with_body,
     with_claims,
@@ -29,16 +29,8 @@ async fn app() -> App {
 
 impl App {
     async fn list(&self, claims: Value, query: &[(&str, &str)]) -> Response<Body> {
-        let mut event = event("admin-audit");
-        let map: serde_json::Map<String, Value> = query
-            .iter()
-            .map(|(k, v)| (k.to_string(), json!(v)))
-            .collect();
-        event["rawQueryString"] = json!(serde_urlencoded::to_string(query).unwrap());
-        event["queryStringParameters"] = Value::Object(map);
-        self.state
-            .handle(request(&with_claims(event, claims)))
-            .await
+        let event = with_claims(audit_event(query), claims);
+        self.state.handle(request(&event)).await
     }
 
     /// The entries of the tenant's whole log.

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use integration_tests::recordings::{
-    composition_params, composition_state, composition_status, isolated_backends, message_created,
-    messages, own,
+    available_params, composition_params, composition_state, composition_status, isolated_backends,
+    message_created, messages, own,
 };
 use integration_tests::rooms::form;
-use integration_tests::webhook::{body, invoke, status};
+use integration_tests::webhook::{body, deliver_at_once, invoke, status};
 use integration_tests::{MESSAGING_SERVICE_SID, config, event, sid, unique};
 use shared::store::compositions::{CompositionStatus, SmsState};
 use wiremock::MockServer;
@@ -159,17 +159,10 @@ async fn fifty_concurrent_composition_available_callbacks_send_one_sms() {
         "2026-11-26T02:03:00.000Z",
         &[],
     );
-    let state = &state;
-    let deliveries = (0..50).map(|i| {
-        let token = if i % 2 == 0 {
-            shared_token.clone()
-        } else {
-            unique("tok-")
-        };
-        let event = composition_status(&params, Some(&token));
-        async move { invoke(state, event, None).await }
-    });
-    let responses = futures::future::join_all(deliveries).await;
+    let responses = deliver_at_once(&state, &shared_token, |token| {
+        composition_status(&params, Some(token))
+    })
+    .await;
     for r in &responses {
         assert_eq!(status(r), 200, "every duplicate is answered 2xx: {r}");
     }
@@ -256,13 +249,7 @@ async fn a_room_without_an_owners_phone_settles_its_sms_as_without_recipient() {
     let (room, cj) = (sid("RM"), sid("CJ"));
     own(&backends.store, &room, NAME, "alice", None).await;
     let state = composition_state(&twilio, &backends, &[]);
-    let params = composition_params(
-        &room,
-        &cj,
-        "composition-available",
-        "2026-11-26T02:03:00Z",
-        &[],
-    );
+    let params = available_params(&room, &cj);
     assert_eq!(
         status(&invoke(&state, composition_status(&params, None), None).await),
         200

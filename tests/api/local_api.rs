@@ -215,7 +215,8 @@ async fn a_fresh_machine_steps_up_gets_a_video_token_and_moderates_rooms_with_no
     assert_eq!(token["grants"]["video"]["room"], "acme:class:9f3c2b1a");
 
     let admin = api.token(&["--sub", "ops", "--tenant", "acme", "--scope", "video:admin"]);
-    let new_room = json!({"type": "class", "id": "9f3c2b1a", "record": true});
+    // Another room than the one alice's join has just created (ROOM_CREATION=on_join).
+    let new_room = json!({"type": "class", "id": "a1b2c3d4", "record": true});
     let (status, created) = api.post("/admin/rooms", &admin, new_room.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let sid = created["sid"].as_str().unwrap().to_string();
@@ -354,6 +355,12 @@ async fn every_route_of_the_table_is_served_and_anything_else_is_a_json_404() {
         (post.clone(), "/verify/check", StatusCode::UNAUTHORIZED),
         (post.clone(), "/video/token", StatusCode::UNAUTHORIZED),
         (post.clone(), "/twilio/room-status", StatusCode::BAD_REQUEST),
+        (
+            post.clone(),
+            "/twilio/composition-status",
+            StatusCode::BAD_REQUEST,
+        ),
+        (get.clone(), "/recordings/class/1", StatusCode::UNAUTHORIZED),
         (post.clone(), "/admin/rooms", StatusCode::UNAUTHORIZED),
         (
             post.clone(),
@@ -375,8 +382,10 @@ async fn every_route_of_the_table_is_served_and_anything_else_is_a_json_404() {
         let (status, body) = api.anonymous(method.clone(), path).await;
         assert_eq!(status, expected, "{method} {path}: {body}");
     }
-    let (_, body) = api.anonymous(post.clone(), "/twilio/room-status").await;
-    assert_eq!(body["error"]["code"], "missing_signature");
+    for callback in ["/twilio/room-status", "/twilio/composition-status"] {
+        let (_, body) = api.anonymous(post.clone(), callback).await;
+        assert_eq!(body["error"]["code"], "missing_signature", "{callback}");
+    }
 
     let unserved = [
         (get.clone(), "/verify/start"),
@@ -385,7 +394,8 @@ async fn every_route_of_the_table_is_served_and_anything_else_is_a_json_404() {
         (get.clone(), "/healthz/more"),
         (post.clone(), "/admin/rooms//complete"),
         (post.clone(), "/admin/rooms/%FF/complete"),
-        (get.clone(), "/recordings/class/1"),
+        (post.clone(), "/recordings/class/1"),
+        (get.clone(), "/twilio/composition-status"),
     ];
     for (method, path) in unserved {
         let response = api

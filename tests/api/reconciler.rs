@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use integration_tests::recordings::{
-    composition, composition_json, composition_params, composition_state, composition_status,
+    available_params, composition, composition_json, composition_state, composition_status,
     isolated_backends, message_created, messages, mount_no_compositions, own, reconciler_state,
-    webhook_state,
+    room_composition, webhook_state,
 };
 use integration_tests::rooms::twilio_error;
 use integration_tests::webhook::{body, invoke, room_params, room_status, status};
@@ -77,16 +77,7 @@ async fn compositions_failing_at_room_ended_are_created_once_by_the_reconciler()
         200,
         "Twilio's failure is not the callback's: {response}"
     );
-    assert!(
-        backends
-            .store
-            .room_record(&room)
-            .await
-            .unwrap()
-            .unwrap()
-            .composition_sid
-            .is_none()
-    );
+    assert!(room_composition(&backends.store, &room).await.is_none());
     let early = reconciler.run(now_unix(), budget()).await.unwrap();
     assert_eq!(early.examined, 0, "not due before RECONCILE_AFTER_SECONDS");
     drop((failing, list));
@@ -138,13 +129,7 @@ async fn messages_failing_then_the_reconciler_sends_one_sms() {
         .expect(1..)
         .mount_as_scoped(&twilio)
         .await;
-    let params = composition_params(
-        &room,
-        &cj,
-        "composition-available",
-        "2026-11-26T02:03:00Z",
-        &[],
-    );
+    let params = available_params(&room, &cj);
     let response = invoke(
         &callbacks,
         composition_status(&params, None),
@@ -201,13 +186,7 @@ async fn a_number_that_replied_stop_is_recorded_and_never_tried_again() {
         .mount(&twilio)
         .await;
     let callbacks = composition_state(&twilio, &backends, &[]);
-    let params = composition_params(
-        &room,
-        &cj,
-        "composition-available",
-        "2026-11-26T02:03:00Z",
-        &[],
-    );
+    let params = available_params(&room, &cj);
     assert_eq!(
         status(&invoke(&callbacks, composition_status(&params, Some("t1")), None).await),
         200
@@ -269,24 +248,11 @@ async fn a_callback_and_reconciler_runs_that_race_do_each_side_effect_once() {
     let composed: usize = reports.iter().map(|r| r.composed.len()).sum();
     assert!(composed <= 4, "{reports:?}");
     assert_eq!(
-        backends
-            .store
-            .room_record(&room)
-            .await
-            .unwrap()
-            .unwrap()
-            .composition_sid
-            .as_deref(),
+        room_composition(&backends.store, &room).await.as_deref(),
         Some(cj.as_str())
     );
 
-    let available = composition_params(
-        &room,
-        &cj,
-        "composition-available",
-        "2026-11-26T02:03:00Z",
-        &[],
-    );
+    let available = available_params(&room, &cj);
     let (callback, reports) = tokio::join!(
         invoke(&callbacks, composition_status(&available, None), None),
         runs()

@@ -4,17 +4,18 @@
 use std::sync::Arc;
 
 use integration_tests::rooms::{
-    admin, form, member, mount_room, participant_json, received, room_json, twilio_error, twilio_ok,
+    admin, answer, audit_event, expect_once, form, member, mount_room, participant_json, received,
+    room_json, twilio_error, twilio_ok,
 };
 use integration_tests::{
-    API_KEY_SECRET, API_KEY_SID, PUBLIC_BASE_URL, backends, config_with_twilio, dynamo, event,
-    json_body, request, sid, unique, with_body, with_claims, without_claims,
+    PUBLIC_BASE_URL, backends, config_with_twilio, dynamo, event, json_body, request, sid, unique,
+    with_body, with_claims, without_claims,
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use shared::http::Handler;
 use shared::store::owners::RoomOwners;
-use wiremock::matchers::{basic_auth, method, path};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
 
 struct App {
@@ -29,22 +30,23 @@ async fn app(extra: &[(&str, &str)]) -> App {
     App { state, twilio }
 }
 
-fn create_event(claims: Option<Value>, body: &Value) -> Value {
-    let event = with_body(event("admin-create-room"), body);
+/// `event` with `claims`, or with none at all.
+fn claimed(event: Value, claims: Option<Value>) -> Value {
     match claims {
         Some(c) => with_claims(event, c),
         None => without_claims(event),
     }
 }
 
+fn create_event(claims: Option<Value>, body: &Value) -> Value {
+    claimed(with_body(event("admin-create-room"), body), claims)
+}
+
 fn complete_event(claims: Option<Value>, room_sid: &str) -> Value {
     let mut event = event("admin-complete-room");
     event["pathParameters"]["room_sid"] = json!(room_sid);
     event["rawPath"] = json!(format!("/admin/rooms/{room_sid}/complete"));
-    match claims {
-        Some(c) => with_claims(event, c),
-        None => without_claims(event),
-    }
+    claimed(event, claims)
 }
 
 fn disconnect_event(claims: Option<Value>, room_sid: &str, participant_sid: &str) -> Value {
@@ -53,24 +55,11 @@ fn disconnect_event(claims: Option<Value>, room_sid: &str, participant_sid: &str
     event["rawPath"] = json!(format!(
         "/admin/rooms/{room_sid}/participants/{participant_sid}/disconnect"
     ));
-    match claims {
-        Some(c) => with_claims(event, c),
-        None => without_claims(event),
-    }
+    claimed(event, claims)
 }
 
-fn audit_event(claims: Option<Value>, query: &[(&str, &str)]) -> Value {
-    let mut event = event("admin-audit");
-    let map: serde_json::Map<String, Value> = query
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    event["rawQueryString"] = json!(serde_urlencoded::to_string(query).unwrap());
-    event["queryStringParameters"] = Value::Object(map);
-    match claims {
-        Some(c) => with_claims(event, c),
-        None => without_claims(event),
-    }
+fn listing_event(claims: Option<Value>, query: &[(&str, &str)]) -> Value {
+    claimed(audit_event(query), claims)
 }
 
 impl App {
@@ -80,35 +69,39 @@ impl App {
 
     async fn audit(&self, claims: Value, room_sid: &str) -> Vec<Value> {
         let response = self
-            .call(audit_event(Some(claims), &[("room_sid", room_sid)]))
+            .call(listing_event(Some(claims), &[("room_sid", room_sid)]))
             .await;
-        assert_eq!(response.status(), 200);
-        json_body(&response)["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            // The listing audits itself; the tests look at the other entries.
-            .filter(|e| e["action"] != "list_audit")
-            .cloned()
-            .collect()
+        listed(&response)
     }
 
     /// The caller's tenant's whole log (no `room_sid`), but for listings.
     async fn audit_all(&self, claims: Value) -> Vec<Value> {
-        let response = self.call(audit_event(Some(claims), &[])).await;
-        assert_eq!(response.status(), 200);
-        json_body(&response)["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["action"] != "list_audit")
-            .cloned()
-            .collect()
+        let response = self.call(listing_event(Some(claims), &[])).await;
+        listed(&response)
+    }
+
+    /// Twilio's room `room_sid` of `tenant`, named `{tenant}:class:x`, in `status`.
+    async fn tenant_room(&self, tenant: &str, room_sid: &str, status: &str) {
+        let name = format!("{tenant}:class:x");
+        mount_room(&self.twilio, room_sid, &name, status).await;
     }
 
     async fn twilio_requests(&self) -> usize {
         self.twilio.received_requests().await.unwrap().len()
     }
+}
+
+/// A 200 listing's entries, but for listings (the listing audits itself; the tests look at the
+/// other entries).
+fn listed(response: &Response<Body>) -> Vec<Value> {
+    assert_eq!(response.status(), 200);
+    json_body(response)["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] != "list_audit")
+        .cloned()
+        .collect()
 }
 
 fn room_id() -> String {
@@ -122,17 +115,13 @@ async fn creating_a_room_sends_twilio_the_contracted_form_and_answers_201_with_t
     let id = room_id();
     let name = format!("{tenant}:class:{id}");
     let room_sid = sid("RM");
-    Mock::given(method("POST"))
-        .and(path("/v1/Rooms"))
-        .and(basic_auth(API_KEY_SID, API_KEY_SECRET))
-        .respond_with(twilio_ok(
-            201,
-            room_json(&room_sid, &name, "in-progress"),
-            "RQcreate1",
-        ))
-        .expect(1)
-        .mount(&app.twilio)
-        .await;
+    expect_once(
+        &app.twilio,
+        "POST",
+        "/v1/Rooms",
+        twilio_ok(201, room_json(&room_sid, &name, "in-progress"), "RQcreate1"),
+    )
+    .await;
 
     let response = app
         .call(create_event(
@@ -190,15 +179,17 @@ async fn max_participants_is_capped_by_configuration_and_must_be_a_positive_inte
     ])
     .await;
     let tenant = unique("t");
-    Mock::given(method("POST"))
-        .and(path("/v1/Rooms"))
-        .respond_with(twilio_ok(
+    answer(
+        &app.twilio,
+        "POST",
+        "/v1/Rooms",
+        twilio_ok(
             201,
             room_json(&sid("RM"), &format!("{tenant}:class:x"), "in-progress"),
             "RQ1",
-        ))
-        .mount(&app.twilio)
-        .await;
+        ),
+    )
+    .await;
     for bad in [json!(0), json!(-3), json!(2.5), json!("10"), json!(true)] {
         let response = app
             .call(create_event(
@@ -266,17 +257,13 @@ async fn a_room_already_in_progress_is_answered_with_200_and_that_room() {
         .mount(&app.twilio)
         .await;
     // The unique name's ':' is reserved in URLs: it must arrive percent-encoded.
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/Rooms/{tenant}%3Aclass%3A{id}")))
-        .and(basic_auth(API_KEY_SID, API_KEY_SECRET))
-        .respond_with(twilio_ok(
-            200,
-            room_json(&room_sid, &name, "in-progress"),
-            "RQfound",
-        ))
-        .expect(1)
-        .mount(&app.twilio)
-        .await;
+    expect_once(
+        &app.twilio,
+        "GET",
+        &format!("/v1/Rooms/{tenant}%3Aclass%3A{id}"),
+        twilio_ok(200, room_json(&room_sid, &name, "in-progress"), "RQfound"),
+    )
+    .await;
 
     let response = app
         .call(create_event(
@@ -323,14 +310,14 @@ async fn ten_concurrent_creates_of_one_room_all_answer_with_the_same_room() {
         .await;
     // The others find the room a little later: after the creator recorded itself as owner, which
     // they must then leave alone.
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/Rooms/{tenant}%3Aclass%3A{id}")))
-        .respond_with(
-            twilio_ok(200, room_json(&room_sid, &name, "in-progress"), "RQfound")
-                .set_delay(std::time::Duration::from_millis(200)),
-        )
-        .mount(&app.twilio)
-        .await;
+    answer(
+        &app.twilio,
+        "GET",
+        &format!("/v1/Rooms/{tenant}%3Aclass%3A{id}"),
+        twilio_ok(200, room_json(&room_sid, &name, "in-progress"), "RQfound")
+            .set_delay(std::time::Duration::from_millis(200)),
+    )
+    .await;
 
     let tasks: Vec<_> = (0..10)
         .map(|i| {
@@ -378,17 +365,13 @@ async fn completing_an_own_room_sends_status_completed_and_answers_with_the_room
     let room_sid = sid("RM");
     let name = format!("{tenant}:class:{}", room_id());
     mount_room(&app.twilio, &room_sid, &name, "in-progress").await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v1/Rooms/{room_sid}")))
-        .and(basic_auth(API_KEY_SID, API_KEY_SECRET))
-        .respond_with(twilio_ok(
-            202,
-            room_json(&room_sid, &name, "completed"),
-            "RQdone",
-        ))
-        .expect(1)
-        .mount(&app.twilio)
-        .await;
+    expect_once(
+        &app.twilio,
+        "POST",
+        &format!("/v1/Rooms/{room_sid}"),
+        twilio_ok(202, room_json(&room_sid, &name, "completed"), "RQdone"),
+    )
+    .await;
 
     let response = app
         .call(complete_event(Some(admin(&tenant, "alice")), &room_sid))
@@ -410,13 +393,7 @@ async fn completing_a_room_that_has_ended_is_a_409_and_sends_no_update() {
     let app = app(&[]).await;
     let tenant = unique("t");
     let room_sid = sid("RM");
-    mount_room(
-        &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "completed",
-    )
-    .await;
+    app.tenant_room(&tenant, &room_sid, "completed").await;
 
     let response = app
         .call(complete_event(Some(admin(&tenant, "alice")), &room_sid))
@@ -446,18 +423,14 @@ async fn a_room_that_ends_between_fetch_and_update_is_also_a_409() {
     let app = app(&[]).await;
     let tenant = unique("t");
     let room_sid = sid("RM");
-    mount_room(
+    app.tenant_room(&tenant, &room_sid, "in-progress").await;
+    answer(
         &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "in-progress",
+        "POST",
+        &format!("/v1/Rooms/{room_sid}"),
+        twilio_error(400, 53118, "Room completed"),
     )
     .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v1/Rooms/{room_sid}")))
-        .respond_with(twilio_error(400, 53118, "Room completed"))
-        .mount(&app.twilio)
-        .await;
 
     let response = app
         .call(complete_event(Some(admin(&tenant, "alice")), &room_sid))
@@ -475,18 +448,13 @@ async fn disconnecting_a_participant_sends_status_disconnected() {
     let app = app(&[]).await;
     let tenant = unique("t");
     let (room_sid, participant_sid) = (sid("RM"), sid("PA"));
-    mount_room(
-        &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "in-progress",
-    )
-    .await;
+    app.tenant_room(&tenant, &room_sid, "in-progress").await;
     let participant_path = format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}");
-    Mock::given(method("POST"))
-        .and(path(participant_path.clone()))
-        .and(basic_auth(API_KEY_SID, API_KEY_SECRET))
-        .respond_with(twilio_ok(
+    expect_once(
+        &app.twilio,
+        "POST",
+        &participant_path,
+        twilio_ok(
             202,
             participant_json(
                 &room_sid,
@@ -495,10 +463,9 @@ async fn disconnecting_a_participant_sends_status_disconnected() {
                 "disconnected",
             ),
             "RQkick",
-        ))
-        .expect(1)
-        .mount(&app.twilio)
-        .await;
+        ),
+    )
+    .await;
 
     let response = app
         .call(disconnect_event(
@@ -527,24 +494,14 @@ async fn an_unknown_participant_is_a_404_naming_the_participant() {
     let app = app(&[]).await;
     let tenant = unique("t");
     let (room_sid, participant_sid) = (sid("RM"), sid("PA"));
-    mount_room(
+    app.tenant_room(&tenant, &room_sid, "in-progress").await;
+    answer(
         &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "in-progress",
+        "POST",
+        &format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}"),
+        twilio_error(404, 20404, "The requested resource was not found"),
     )
     .await;
-    Mock::given(method("POST"))
-        .and(path(format!(
-            "/v1/Rooms/{room_sid}/Participants/{participant_sid}"
-        )))
-        .respond_with(twilio_error(
-            404,
-            20404,
-            "The requested resource was not found",
-        ))
-        .mount(&app.twilio)
-        .await;
 
     let response = app
         .call(disconnect_event(
@@ -571,7 +528,7 @@ async fn malformed_sids_are_400_and_never_reach_twilio() {
         complete_event(Some(admin(&tenant, "a")), &sid("PA")),
         disconnect_event(Some(admin(&tenant, "a")), &good_room, &sid("RM")),
         disconnect_event(Some(admin(&tenant, "a")), "room", &sid("PA")),
-        audit_event(Some(admin(&tenant, "a")), &[("room_sid", "RM..")]),
+        listing_event(Some(admin(&tenant, "a")), &[("room_sid", "RM..")]),
     ];
     for case in cases {
         let response = app.call(case).await;
@@ -588,43 +545,37 @@ async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_t
     let (acme, globex) = (unique("t"), unique("t"));
     let room_sid = sid("RM");
     let participant_sid = sid("PA");
-    mount_room(
+    app.tenant_room(&acme, &room_sid, "in-progress").await;
+    answer(
         &app.twilio,
-        &room_sid,
-        &format!("{acme}:class:x"),
-        "in-progress",
-    )
-    .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v1/Rooms/{room_sid}")))
-        .respond_with(twilio_ok(
+        "POST",
+        &format!("/v1/Rooms/{room_sid}"),
+        twilio_ok(
             202,
             room_json(&room_sid, &format!("{acme}:class:x"), "completed"),
             "RQ",
-        ))
-        .mount(&app.twilio)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(format!(
-            "/v1/Rooms/{room_sid}/Participants/{participant_sid}"
-        )))
-        .respond_with(twilio_ok(
+        ),
+    )
+    .await;
+    answer(
+        &app.twilio,
+        "POST",
+        &format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}"),
+        twilio_ok(
             202,
             participant_json(&room_sid, &participant_sid, "x:y", "disconnected"),
             "RQ",
-        ))
-        .mount(&app.twilio)
-        .await;
+        ),
+    )
+    .await;
     let missing_room = sid("RM");
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/Rooms/{missing_room}")))
-        .respond_with(twilio_error(
-            404,
-            20404,
-            "The requested resource was not found",
-        ))
-        .mount(&app.twilio)
-        .await;
+    answer(
+        &app.twilio,
+        "GET",
+        &format!("/v1/Rooms/{missing_room}"),
+        twilio_error(404, 20404, "The requested resource was not found"),
+    )
+    .await;
     // A room whose name is not one of ours at all reads like no room too.
     let foreign_room = sid("RM");
     mount_room(&app.twilio, &foreign_room, "legacy-lobby", "in-progress").await;
@@ -636,7 +587,10 @@ async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_t
             "disconnect",
             Box::new(move |c, r| disconnect_event(c, r, &participant_sid)),
         ),
-        ("audit", Box::new(|c, r| audit_event(c, &[("room_sid", r)]))),
+        (
+            "audit",
+            Box::new(|c, r| listing_event(c, &[("room_sid", r)])),
+        ),
     ];
     let mut not_found_bodies = Vec::new();
     for (name, make) in &routes {
@@ -684,15 +638,17 @@ async fn room_routes_refuse_no_jwt_401_no_scope_403_other_tenant_404_and_serve_t
 async fn create_refuses_no_jwt_and_no_scope_and_only_ever_names_the_callers_tenant() {
     let app = app(&[]).await;
     let (acme, globex) = (unique("t"), unique("t"));
-    Mock::given(method("POST"))
-        .and(path("/v1/Rooms"))
-        .respond_with(twilio_ok(
+    answer(
+        &app.twilio,
+        "POST",
+        "/v1/Rooms",
+        twilio_ok(
             201,
             room_json(&sid("RM"), &format!("{globex}:class:x"), "in-progress"),
             "RQ",
-        ))
-        .mount(&app.twilio)
-        .await;
+        ),
+    )
+    .await;
     let body = json!({"type": "class", "id": "x"});
 
     assert_eq!(app.call(create_event(None, &body)).await.status(), 401);
@@ -715,13 +671,7 @@ async fn the_audit_route_refuses_no_jwt_and_no_scope_and_shows_a_tenant_only_its
     let app = app(&[]).await;
     let (acme, globex) = (unique("t"), unique("t"));
     let room_sid = sid("RM");
-    mount_room(
-        &app.twilio,
-        &room_sid,
-        &format!("{acme}:class:x"),
-        "completed",
-    )
-    .await;
+    app.tenant_room(&acme, &room_sid, "completed").await;
     // An acme admin's action on the room, and a globex admin's probe of it.
     app.call(complete_event(Some(admin(&acme, "alice")), &room_sid))
         .await;
@@ -731,9 +681,9 @@ async fn the_audit_route_refuses_no_jwt_and_no_scope_and_shows_a_tenant_only_its
     assert_eq!(probe.status(), 404);
 
     let query = [("room_sid", room_sid.as_str())];
-    assert_eq!(app.call(audit_event(None, &query)).await.status(), 401);
+    assert_eq!(app.call(listing_event(None, &query)).await.status(), 401);
     assert_eq!(
-        app.call(audit_event(Some(member(&acme, "eve")), &query))
+        app.call(listing_event(Some(member(&acme, "eve")), &query))
             .await
             .status(),
         403
@@ -746,7 +696,7 @@ async fn the_audit_route_refuses_no_jwt_and_no_scope_and_shows_a_tenant_only_its
 
     // acme's room is not globex's to list: the same 404 as for a room that does not exist.
     let other = app
-        .call(audit_event(Some(admin(&globex, "mallory")), &query))
+        .call(listing_event(Some(admin(&globex, "mallory")), &query))
         .await;
     assert_eq!(other.status(), 404);
     assert_eq!(json_body(&other)["error"]["code"], "room_not_found");
@@ -778,24 +728,18 @@ async fn allowed_and_denied_actions_are_audited_newest_first() {
     let tenant = unique("t");
     let room_sid = sid("RM");
     let participant_sid = sid("PA");
-    mount_room(
+    app.tenant_room(&tenant, &room_sid, "in-progress").await;
+    answer(
         &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "in-progress",
-    )
-    .await;
-    Mock::given(method("POST"))
-        .and(path(format!(
-            "/v1/Rooms/{room_sid}/Participants/{participant_sid}"
-        )))
-        .respond_with(twilio_ok(
+        "POST",
+        &format!("/v1/Rooms/{room_sid}/Participants/{participant_sid}"),
+        twilio_ok(
             202,
             participant_json(&room_sid, &participant_sid, "x:y", "disconnected"),
             "RQkick",
-        ))
-        .mount(&app.twilio)
-        .await;
+        ),
+    )
+    .await;
 
     let denied = app
         .call(complete_event(Some(member(&tenant, "eve")), &room_sid))
@@ -811,7 +755,7 @@ async fn allowed_and_denied_actions_are_audited_newest_first() {
     assert_eq!(allowed.status(), 200);
 
     let response = app
-        .call(audit_event(
+        .call(listing_event(
             Some(admin(&tenant, "alice")),
             &[("room_sid", &room_sid)],
         ))
@@ -851,7 +795,7 @@ async fn allowed_and_denied_actions_are_audited_newest_first() {
 
     // Read again, the first listing has its outcome: allowed, answered 200.
     let again = app
-        .call(audit_event(
+        .call(listing_event(
             Some(admin(&tenant, "alice")),
             &[("room_sid", &room_sid)],
         ))
@@ -871,13 +815,7 @@ async fn the_audit_log_pages_through_every_entry_once_with_an_opaque_cursor() {
     let app = app(&[]).await;
     let tenant = unique("t");
     let room_sid = sid("RM");
-    mount_room(
-        &app.twilio,
-        &room_sid,
-        &format!("{tenant}:class:x"),
-        "in-progress",
-    )
-    .await;
+    app.tenant_room(&tenant, &room_sid, "in-progress").await;
     for i in 0..5 {
         let response = app
             .call(complete_event(
@@ -897,7 +835,7 @@ async fn the_audit_log_pages_through_every_entry_once_with_an_opaque_cursor() {
         }
         let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let response = app
-            .call(audit_event(Some(admin(&tenant, "alice")), &query))
+            .call(listing_event(Some(admin(&tenant, "alice")), &query))
             .await;
         assert_eq!(response.status(), 200);
         let body = json_body(&response);
@@ -945,18 +883,18 @@ async fn a_bad_cursor_or_limit_is_a_400_and_a_cursor_never_crosses_tenants() {
         ("limit", "ten"),
     ] {
         let response = app
-            .call(audit_event(Some(admin(&acme, "alice")), &[(name, value)]))
+            .call(listing_event(Some(admin(&acme, "alice")), &[(name, value)]))
             .await;
         assert_eq!(response.status(), 400, "{name}={value}");
     }
     // globex's first page (of its whole log) ends at its newest refusal; acme, handed that
     // cursor, still only ever reads acme's own entries.
     let page = app
-        .call(audit_event(Some(admin(&globex, "g")), &[("limit", "2")]))
+        .call(listing_event(Some(admin(&globex, "g")), &[("limit", "2")]))
         .await;
     let cursor = json_body(&page)["next"].as_str().unwrap().to_string();
     let response = app
-        .call(audit_event(
+        .call(listing_event(
             Some(admin(&acme, "alice")),
             &[("next", &cursor)],
         ))

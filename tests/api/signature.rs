@@ -65,14 +65,8 @@ fn twilio_signatures(cases: &[Case]) -> Vec<String> {
 }
 
 proptest! {
-    // One run of 200 cases: Python starts once, and a failure names its case (no shrinking,
-    // which would start it again per step).
-    #![proptest_config(ProptestConfig {
-        cases: 1,
-        max_shrink_iters: 0,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    // One run of 200 cases.
+    #![proptest_config(python::one_python_run())]
 
     #[test]
     fn our_signatures_agree_with_twilios_python_library(cases in vec(case(), 200)) {

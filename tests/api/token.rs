@@ -7,9 +7,11 @@ use std::time::Duration;
 use aws_sdk_secretsmanager::Client;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use integration_tests::rooms::rooms_config;
+use integration_tests::secrets::{api_key_store, create_secret, delete_secret};
 use integration_tests::verify_token::{step_up, token_state, with_step_up, without_step_up};
 use integration_tests::{
-    ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, config, event, json_body, request, sdk, unique,
+    ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, dynamo, event, json_body, request, sdk, unique,
     with_body, with_claims, without_claims,
 };
 use serde_json::{Value, json};
@@ -17,6 +19,20 @@ use shared::clock::now_unix;
 use shared::http::Handler;
 use shared::secrets::SecretStore;
 use shared::stepup::StepUpKey;
+
+/// The token function on moto with `secrets`.
+async fn token_with_secrets(
+    config: &shared::config::Config,
+    secrets: std::sync::Arc<SecretStore>,
+) -> token::State {
+    let store = std::sync::Arc::new(dynamo().await);
+    let backends = shared::aws::Backends {
+        store,
+        secrets,
+        ..integration_tests::backends().await
+    };
+    token::State::new(config, &backends).unwrap()
+}
 
 fn claims(tenant: &str, sub: &str) -> Value {
     json!({"sub": sub, "tenant": tenant})
@@ -204,41 +220,21 @@ async fn invalid_room_fields_are_400s_naming_the_field() {
 async fn a_warm_function_mints_without_calling_secrets_manager_again() {
     // The API key in Secrets Manager (moto), read once by the first request.
     let client = Client::new(sdk().await);
-    let id = unique("twilio-");
-    client
-        .create_secret()
-        .name(&id)
-        .secret_string(
-            json!({"account_sid": ACCOUNT_SID, "api_key_sid": API_KEY_SID, "api_key_secret": API_KEY_SECRET})
-                .to_string(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let secrets = std::sync::Arc::new(SecretStore::new(
-        Some(client.clone()),
-        Some(id.clone()),
-        None,
-        Duration::from_secs(300),
-        |_| None,
-    ));
-    let state = token::State::with_secrets(&config(&[]), secrets);
+    let key = json!({"account_sid": ACCOUNT_SID, "api_key_sid": API_KEY_SID, "api_key_secret": API_KEY_SECRET});
+    let id = create_secret(&client, "twilio-", &key).await;
+    let secrets = std::sync::Arc::new(api_key_store(&client, &id, Duration::from_secs(300)));
+    let config = rooms_config(&[]).await;
+    let state = token_with_secrets(&config, secrets).await;
     let sub = unique("user-");
     let proof = step_up("acme", &sub, now_unix(), 600);
     let mint = || request(&token_event("acme", &sub, &proof, room_body()));
     assert_eq!(state.handle(mint()).await.status(), 200);
     // With the secret gone, only a cached copy can sign: the warm path never asks again.
-    client
-        .delete_secret()
-        .secret_id(&id)
-        .force_delete_without_recovery(true)
-        .send()
-        .await
-        .unwrap();
+    delete_secret(&client, &id).await;
     assert_eq!(state.handle(mint()).await.status(), 200);
     // A cold function cannot: the secret really is gone.
-    let cold = token::State::with_secrets(
-        &config(&[]),
+    let cold = token_with_secrets(
+        &config,
         std::sync::Arc::new(SecretStore::new(
             Some(client),
             Some(id),
@@ -246,6 +242,7 @@ async fn a_warm_function_mints_without_calling_secrets_manager_again() {
             Duration::from_secs(300),
             |_| None,
         )),
-    );
+    )
+    .await;
     assert_eq!(cold.handle(mint()).await.status(), 503);
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use integration_tests::webhook::{body, invoke, room_params, room_status, status};
+use integration_tests::webhook::{body, deliver_at_once, invoke, room_params, room_status, status};
 use integration_tests::{
     API_KEY_SECRET, API_KEY_SID, backends, config_with_twilio, dynamo, event, sid, unique,
 };
@@ -233,17 +233,10 @@ async fn fifty_concurrent_deliveries_of_a_room_ended_create_one_composition() {
     // tokens of their own, so only the room's composition claim stands between them.
     let shared_token = unique("tok-");
     let params = room_params(&room, "room-ended", "9", &[("RoomDuration", "60")]);
-    let state = &state;
-    let deliveries = (0..50).map(|i| {
-        let token = if i % 2 == 0 {
-            shared_token.clone()
-        } else {
-            unique("tok-")
-        };
-        let event = room_status(&params, Some(&token));
-        async move { invoke(state, event, None).await }
-    });
-    let responses = futures::future::join_all(deliveries).await;
+    let responses = deliver_at_once(&state, &shared_token, |token| {
+        room_status(&params, Some(token))
+    })
+    .await;
     let mut statuses: HashMap<u64, usize> = HashMap::new();
     for r in &responses {
         *statuses.entry(status(r)).or_default() += 1;
@@ -255,7 +248,7 @@ async fn fifty_concurrent_deliveries_of_a_room_ended_create_one_composition() {
     );
     let record = stored(&room).await.unwrap();
     assert_eq!(record.composition_sid.as_deref(), Some(cj.as_str()));
-    let again = invoke(state, room_status(&params, Some(&shared_token)), None).await;
+    let again = invoke(&state, room_status(&params, Some(&shared_token)), None).await;
     assert_eq!(status(&again), 200);
     // `.expect(1)` on the POST is checked when the server drops.
 }

@@ -11,20 +11,13 @@ Run from the repository root:  .venv/bin/python tests/python/composition_status_
 """
 
 import base64
-import json
-from pathlib import Path
 from urllib.parse import urlencode
 
-from twilio.request_validator import RequestValidator
+from apigw_events import ACCOUNT_SID, signed_post, write
 
-AUTH_TOKEN = "test-auth-token"
-URL = "https://video.example.com/twilio/composition-status"
-ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
+ROUTE = "/twilio/composition-status"
 ROOM_SID = "RM00000000000000000000000000000a11"
 COMPOSITION_SID = "CJ00000000000000000000000000000a11"
-EVENTS = Path(__file__).resolve().parents[2] / "events"
-
-validator = RequestValidator(AUTH_TOKEN)
 
 
 def params(event, minute, composition_sid=COMPOSITION_SID, room_sid=ROOM_SID, **extra):
@@ -41,48 +34,7 @@ def params(event, minute, composition_sid=COMPOSITION_SID, room_sid=ROOM_SID, **
 
 
 def composition_event(form, token, signature="sign"):
-    body = urlencode(form)
-    headers = {
-        "content-type": "application/x-www-form-urlencoded",
-        "host": "video.example.com",
-        "i-twilio-idempotency-token": token,
-        "user-agent": "TwilioProxy/1.1",
-        "x-forwarded-for": "54.172.60.1",
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https",
-        "x-home-region": "us1",
-    }
-    if signature == "sign":
-        headers["x-twilio-signature"] = validator.compute_signature(URL, form)
-    elif signature is not None:
-        headers["x-twilio-signature"] = signature
-    return {
-        "version": "2.0",
-        "routeKey": "POST /twilio/composition-status",
-        "rawPath": "/twilio/composition-status",
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123defg",
-            "domainName": "video.example.com",
-            "domainPrefix": "video",
-            "http": {
-                "method": "POST",
-                "path": "/twilio/composition-status",
-                "protocol": "HTTP/1.1",
-                "sourceIp": "54.172.60.1",
-                "userAgent": "TwilioProxy/1.1",
-            },
-            "requestId": "Twilio-%s" % token[-8:],
-            "routeKey": "POST /twilio/composition-status",
-            "stage": "$default",
-            "time": "26/Nov/2026:02:00:00 +0000",
-            "timeEpoch": 1795658400000,
-        },
-        "body": base64.b64encode(body.encode()).decode(),
-        "isBase64Encoded": True,
-    }
+    return signed_post(ROUTE, form, token, 2, signature)
 
 
 def recordings_get():
@@ -154,12 +106,6 @@ def scheduled_event():
         "resources": ["arn:aws:events:us-east-1:123456789012:rule/video-backend-Every5Minutes"],
         "detail": {},
     }
-
-
-def write(name, event):
-    path = EVENTS / ("%s.json" % name)
-    path.write_text(json.dumps(event, indent=2) + "\n")
-    print(path)
 
 
 def main():

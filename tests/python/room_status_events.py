@@ -9,21 +9,16 @@ Run from the repository root:  .venv/bin/python tests/python/room_status_events.
 """
 
 import base64
-import json
-from pathlib import Path
 from urllib.parse import urlencode
 
-from twilio.request_validator import RequestValidator
+import apigw_events
+from apigw_events import ACCOUNT_SID, validator
 
-AUTH_TOKEN = "test-auth-token"
+ROUTE = "/twilio/room-status"
 URL = "https://video.example.com/twilio/room-status"
-ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 ROOM_NAME = "acme:class:9f3c2b1a"
 # The recorded room the valid fixtures tell the story of.
 ROOM_SID = "RM00000000000000000000000000000a11"
-EVENTS = Path(__file__).resolve().parents[2] / "events"
-
-validator = RequestValidator(AUTH_TOKEN)
 
 
 def params(event, seq, room_sid=ROOM_SID, **extra):
@@ -42,48 +37,7 @@ def params(event, seq, room_sid=ROOM_SID, **extra):
 
 
 def http_api_event(form, token, signature="sign", base64_body=True, url=URL):
-    body = urlencode(form)
-    headers = {
-        "content-type": "application/x-www-form-urlencoded",
-        "host": "video.example.com",
-        "i-twilio-idempotency-token": token,
-        "user-agent": "TwilioProxy/1.1",
-        "x-forwarded-for": "54.172.60.1",
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https",
-        "x-home-region": "us1",
-    }
-    if signature == "sign":
-        headers["x-twilio-signature"] = validator.compute_signature(url, form)
-    elif signature is not None:
-        headers["x-twilio-signature"] = signature
-    return {
-        "version": "2.0",
-        "routeKey": "POST /twilio/room-status",
-        "rawPath": "/twilio/room-status",
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123defg",
-            "domainName": "video.example.com",
-            "domainPrefix": "video",
-            "http": {
-                "method": "POST",
-                "path": "/twilio/room-status",
-                "protocol": "HTTP/1.1",
-                "sourceIp": "54.172.60.1",
-                "userAgent": "TwilioProxy/1.1",
-            },
-            "requestId": "Twilio-%s" % token[-8:],
-            "routeKey": "POST /twilio/room-status",
-            "stage": "$default",
-            "time": "26/Nov/2026:01:00:00 +0000",
-            "timeEpoch": 1795654800000,
-        },
-        "body": base64.b64encode(body.encode()).decode() if base64_body else body,
-        "isBase64Encoded": base64_body,
-    }
+    return apigw_events.signed_post(ROUTE, form, token, 1, signature, base64_body, url)
 
 
 def rest_api_event(form, token):
@@ -126,9 +80,7 @@ def rest_api_event(form, token):
 
 
 def write(name, event):
-    path = EVENTS / ("room-status-%s.json" % name)
-    path.write_text(json.dumps(event, indent=2) + "\n")
-    print(path)
+    apigw_events.write("room-status-%s" % name, event)
 
 
 def main():

@@ -2,9 +2,14 @@
 //! that `scripts/test` starts, the test table, test credentials, configuration, and API Gateway
 //! events from `events/` turned into `lambda_http` requests.
 
+pub mod dynamo_count;
+pub mod faults;
+pub mod logs;
+pub use logs::LogCapture;
 pub mod python;
 pub mod recordings;
 pub mod rooms;
+pub mod secrets;
 pub mod verify_token;
 pub mod webhook;
 
@@ -36,15 +41,39 @@ pub const MESSAGING_SERVICE_SID: &str = "MG0123456789abcdef0123456789abcdef";
 /// The public base URL tests configure.
 pub const PUBLIC_BASE_URL: &str = "https://video.example.com";
 
-/// The SDK configuration for the moto server started by `scripts/test`.
+/// The SDK configuration for the moto server started by `scripts/test`: the functions' own
+/// (`shared::aws::sdk_config`) but for its time limits, made for DynamoDB's milliseconds. moto
+/// serves one request at a time, so a flood of concurrent callbacks queues requests for seconds
+/// there; the tests of those limits use [`deployed_sdk`].
 pub async fn sdk() -> &'static SdkConfig {
+    static SDK: OnceCell<SdkConfig> = OnceCell::const_new();
+    SDK.get_or_init(|| async {
+        let moto = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(Duration::from_secs(30))
+            .operation_timeout(Duration::from_secs(60))
+            .build();
+        deployed_sdk()
+            .await
+            .clone()
+            .into_builder()
+            .timeout_config(moto)
+            .build()
+    })
+    .await
+}
+
+/// The SDK configuration exactly as the functions load it, for moto's server.
+pub async fn deployed_sdk() -> &'static SdkConfig {
     static SDK: OnceCell<SdkConfig> = OnceCell::const_new();
     SDK.get_or_init(|| async {
         assert!(
             std::env::var("AWS_ENDPOINT_URL").is_ok(),
             "AWS_ENDPOINT_URL is not set: run the tests with ./scripts/test, which starts moto's server"
         );
-        shared::aws::sdk_config().await
+        shared::aws::sdk_config()
+            .await
+            .expect("the SDK configuration for moto")
     })
     .await
 }
@@ -99,7 +128,11 @@ pub fn config_with_twilio(twilio: &str, extra: &[(&str, &str)]) -> Config {
 
 /// Back ends for tests: DynamoDB on moto, and the test credentials as environment secrets.
 pub async fn backends() -> Backends {
-    let store = Arc::new(dynamo().await);
+    backends_on(Arc::new(dynamo().await))
+}
+
+/// Back ends for tests on `store`, the test credentials as environment secrets.
+pub fn backends_on(store: Arc<dyn shared::store::Store>) -> Backends {
     let secrets = Arc::new(SecretStore::new(
         None,
         None,
@@ -107,7 +140,12 @@ pub async fn backends() -> Backends {
         Duration::from_secs(300),
         test_secret_env,
     ));
-    Backends { store, secrets }
+    Backends {
+        store,
+        secrets,
+        twilio: shared::twilio::TwilioClient::new(shared::twilio::ATTEMPT_TIMEOUT)
+            .expect("the Twilio client"),
+    }
 }
 
 /// The test credentials, as the environment would hold them.

@@ -7,6 +7,18 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+/// The property tests' configuration for a differential test: one run of a batch of cases, so
+/// Python starts once, and a failure names its case (no shrinking, which would start it again per
+/// step; nothing persisted).
+pub fn one_python_run() -> proptest::prelude::ProptestConfig {
+    proptest::prelude::ProptestConfig {
+        cases: 1,
+        max_shrink_iters: 0,
+        failure_persistence: None,
+        ..Default::default()
+    }
+}
+
 /// Runs `tests/python/{script}` with `input` as JSON on its standard input, and returns what it
 /// prints, as JSON. Panics, with the script's standard error, if it fails (a script that checks
 /// our output fails when Twilio's library rejects it).

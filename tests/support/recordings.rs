@@ -34,6 +34,15 @@ pub fn composition_status_url() -> String {
 /// index of `template.yaml`, as `scripts/create_table.py` made it), and the test credentials.
 pub async fn isolated_backends() -> Backends {
     let client = aws_sdk_dynamodb::Client::new(sdk().await);
+    let name = isolated_table().await;
+    let mut backends = crate::backends().await;
+    backends.store = Arc::new(DynamoTable::new(client, name));
+    backends
+}
+
+/// A fresh table with the test table's definition; its name.
+pub async fn isolated_table() -> String {
+    let client = aws_sdk_dynamodb::Client::new(sdk().await);
     let described = client
         .describe_table()
         .table_name(table_name())
@@ -76,9 +85,7 @@ pub async fn isolated_backends() -> Backends {
         .send()
         .await
         .expect("a fresh table");
-    let mut backends = crate::backends().await;
-    backends.store = Arc::new(DynamoTable::new(client, name));
-    backends
+    name
 }
 
 /// A composition status callback for `params`, as the HTTP API delivers it, signed with the
@@ -126,6 +133,15 @@ pub fn composition_params<'a>(
     ];
     params.extend_from_slice(extra);
     params
+}
+
+/// The fields of the callback saying the composition is available, at the fixtures' 02:03.
+pub fn available_params<'a>(
+    room_sid: &'a str,
+    composition_sid: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    let at = "2026-11-26T02:03:00Z";
+    composition_params(room_sid, composition_sid, "composition-available", at, &[])
 }
 
 /// The composition function on `backends` and the wiremock Twilio.
@@ -206,6 +222,12 @@ pub async fn ended_room(
             .await
             .expect("room updated");
     }
+}
+
+/// The composition SID the room's record holds, if any (the record must exist).
+pub async fn room_composition(store: &Arc<dyn Store>, room_sid: &str) -> Option<String> {
+    let record = store.room_record(room_sid).await.expect("room record read");
+    record.expect("a room record").composition_sid
 }
 
 /// A composition recorded for the room, created at `now`, then (if given) an event of `status`.

@@ -11,8 +11,7 @@ use wiremock::matchers::{basic_auth, body_string, header, method, path};
 use wiremock::{Mock, MockBuilder, ResponseTemplate};
 
 use crate::{
-    ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, VERIFY_SERVICE_SID, backends, config,
-    config_with_twilio,
+    ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, VERIFY_SERVICE_SID, backends, config_with_twilio,
 };
 
 /// A fresh E.164 number, so tests sharing the table never share a rate-limit counter.
@@ -33,15 +32,7 @@ pub fn user(tenant: &str, sub: &str, phone: &str, email: &str) -> Value {
 
 /// The caller those claims describe.
 pub fn caller(tenant: &str, sub: &str) -> Caller {
-    Caller {
-        tenant: tenant.into(),
-        sub: sub.into(),
-        scopes: vec![],
-        phone_number: None,
-        phone_number_verified: false,
-        email: None,
-        email_verified: false,
-    }
+    Caller::new(tenant, sub)
 }
 
 /// The test API key, as the functions hold it.
@@ -82,10 +73,11 @@ pub async fn verify_state(twilio: &str, extra: &[(&str, &str)]) -> verify::State
     verify::State::new(&config, &backends().await).expect("verify state")
 }
 
-/// The token function with the test credentials.
+/// The token function with the test credentials, creating the rooms it names at the shared
+/// fake Twilio (`ROOM_CREATION=on_join`).
 pub async fn token_state(extra: &[(&str, &str)]) -> token::State {
-    let config = config(extra);
-    token::State::new(&config, &backends().await)
+    let config = crate::rooms::rooms_config(extra).await;
+    token::State::new(&config, &backends().await).expect("token state")
 }
 
 /// A Verify v2 call as Twilio's helper library sends it: the path under the test service,

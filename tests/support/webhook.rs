@@ -81,6 +81,25 @@ pub async fn invoke(handler: &dyn Handler, event: Value, budget: Option<Duration
         .expect("the entry point answers every API Gateway event")
 }
 
+/// Fifty deliveries of one callback at once, as `event` builds one from its idempotency token:
+/// the even ones redeliveries carrying `shared_token`, the odd ones a token each of their own.
+/// Their responses, in order.
+pub async fn deliver_at_once(
+    handler: &dyn Handler,
+    shared_token: &str,
+    event: impl Fn(&str) -> Value,
+) -> Vec<Value> {
+    let deliveries = (0..50).map(|i| {
+        let token = if i % 2 == 0 {
+            shared_token.to_string()
+        } else {
+            crate::unique("tok-")
+        };
+        invoke(handler, event(&token), None)
+    });
+    futures::future::join_all(deliveries).await
+}
+
 /// The status of an API Gateway response.
 pub fn status(response: &Value) -> u64 {
     response["statusCode"].as_u64().expect("statusCode")

@@ -16,7 +16,7 @@ use shared::caller::Caller;
 use shared::clock::{now_unix, rfc3339};
 use shared::deadline::Deadline;
 use shared::error::ApiError;
-use shared::http::{json, path_param};
+use shared::http::json;
 use shared::names::{CompositionSid, Identity, RoomName};
 use shared::stepup::{self, StepUpKey};
 use shared::store::compositions::CompositionStatus;
@@ -36,12 +36,7 @@ impl State {
         let creds = self.secrets.twilio().await.map_err(ApiError::unavailable)?;
         let now = now_unix();
         StepUpKey::derive(&creds).check(proof, &caller, now)?;
-        let name = RoomName::for_caller(
-            &caller,
-            &path_param(req, "type")?,
-            &path_param(req, "id")?,
-            "path",
-        )?;
+        let name = RoomName::in_path(&caller, req)?;
         let not_found = || ApiError::not_found("recording_not_found", "this room has no recording");
         let room_sid = self
             .records

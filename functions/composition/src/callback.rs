@@ -3,23 +3,24 @@
 //! the room's composition record unless it holds a newer one, and the recording-ready SMS sent
 //! once the composition is available.
 //!
-//! A duplicate is answered 200, also while the first delivery is in flight. Only a store that
-//! cannot record the event at all makes the answer a 5xx (an outage, for the 5xx alarm); an SMS
-//! that cannot be sent now is not such a failure: it stays owed, for the reconciler.
+//! Every signed callback is answered 200: a duplicate, also while the first delivery is in
+//! flight (`composition-hook-failed` too, claimed once like the others), and one whose store
+//! writes failed (`unfinished`, logged as an error and counted as `CallbackUnfinished`: Twilio
+//! never redelivers after a 5xx, so the claim is released and the reconciler finishes the work).
+//! An SMS that cannot be sent now stays owed, for the reconciler.
 
-use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::clock::now_unix;
 use shared::deadline::Deadline;
 use shared::error::ApiError;
-use shared::idempotency::{IdempotencyError, Outcome, RunError};
+use shared::idempotency::{Outcome, RunError};
 use shared::recordings::notify::Notified;
 use shared::store::compositions::{CompositionStatus, Schedule};
-use shared::webhook::{accepted, verify};
+use shared::webhook::{Callback, accepted, answer_once, verify};
 
 use crate::State;
-use crate::event::{CompositionCallback, Parsed};
+use crate::event::{CompositionCallback, HookFailure, Parsed};
 
 /// The metric counting failed compositions.
 pub const FAILED_METRIC: &str = "CompositionFailed";
@@ -40,15 +41,8 @@ impl State {
         let callback = verify(req, self.public_base.as_ref(), self.secrets.as_ref()).await?;
         let parsed = match CompositionCallback::parse(&callback)? {
             Parsed::Event(parsed) => parsed,
-            Parsed::HookFailed => {
-                tracing::error!(
-                    room_sid = callback.param("RoomSid").unwrap_or(""),
-                    hook_sid = callback.param("CompositionHookSid").unwrap_or(""),
-                    error = callback.param("ErrorMessage").unwrap_or(""),
-                    "composition hook failed"
-                );
-                shared::metrics::count(FAILED_METRIC, &[("Event", "composition-hook-failed")]);
-                return Ok(accepted("recorded"));
+            Parsed::HookFailed(failure) => {
+                return self.hook_failed(&callback, &failure, deadline).await;
             }
             Parsed::Ignored => {
                 tracing::info!(
@@ -73,23 +67,36 @@ impl State {
                 self.process(&parsed, deadline)
             })
             .await;
-        let event = &parsed.event;
-        match outcome {
-            Ok(Outcome::Executed(p)) => Ok(accepted(if p.applied { "processed" } else { "stale" })),
-            Ok(Outcome::Replayed(_)) => Ok(accepted("duplicate")),
-            Err(RunError::Idempotency(IdempotencyError::InProgress)) => {
-                tracing::info!(composition_sid = %event.composition_sid, event = %parsed.name, "duplicate composition callback while the first is in flight");
-                Ok(accepted("in_progress"))
-            }
-            Err(RunError::Action(error)) => Err(error),
-            Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency_conflict",
-                "this idempotency token was used for another event",
-            )),
-            Err(RunError::Idempotency(IdempotencyError::Store(e))) => Err(e.into()),
-            Err(RunError::Idempotency(other)) => Err(ApiError::internal(other)),
-        }
+        answer(outcome, &parsed.event.composition_sid, &parsed.name)
+    }
+
+    /// `composition-hook-failed`, once per delivery like every other event: logged as an
+    /// error and counted, nothing stored.
+    async fn hook_failed(
+        &self,
+        callback: &Callback,
+        failure: &HookFailure,
+        deadline: Deadline,
+    ) -> Result<Response<Body>, ApiError> {
+        let key = format!(
+            "composition-status:{}",
+            callback.idempotency_key(|| failure.fallback_key())
+        );
+        let payload = (&failure.hook_sid, &failure.room_sid, &failure.timestamp);
+        let outcome = self
+            .callbacks
+            .run_once(&key, &payload, deadline.lock_until(), || async {
+                tracing::error!(
+                    room_sid = %failure.room_sid,
+                    hook_sid = %failure.hook_sid,
+                    error = %failure.error,
+                    "composition hook failed"
+                );
+                shared::metrics::count(FAILED_METRIC, &[("Event", "composition-hook-failed")]);
+                Ok::<_, ApiError>(Processed { applied: true })
+            })
+            .await;
+        answer(outcome, &failure.hook_sid, "composition-hook-failed")
     }
 
     async fn process(
@@ -124,6 +131,12 @@ impl State {
             );
             shared::metrics::count(FAILED_METRIC, &[("Event", "composition-failed")]);
         }
+        if applied && event.status == CompositionStatus::Completed {
+            shared::metrics::count(
+                shared::metrics::COMPOSITION_AVAILABLE,
+                &[("Source", "callback")],
+            );
+        }
         match self.notifier.notify(&record, now, deadline).await {
             Ok(Notified::Deferred) | Ok(Notified::InProgress) => {
                 tracing::info!(composition_sid = %event.composition_sid, "recording-ready SMS left to the reconciler");
@@ -136,4 +149,16 @@ impl State {
         }
         Ok(Processed { applied })
     }
+}
+
+/// The one answer to a callback run once ([`answer_once`]): `stale` when an older event met a
+/// newer state.
+fn answer(
+    outcome: Result<Outcome<Processed>, RunError<ApiError>>,
+    sid: &str,
+    event: &str,
+) -> Result<Response<Body>, ApiError> {
+    answer_once(outcome, "composition-status", sid, event, |p: Processed| {
+        if p.applied { "processed" } else { "stale" }
+    })
 }

@@ -26,8 +26,8 @@ pub enum Parsed {
     /// An event of a composition.
     Event(Box<CompositionCallback>),
     /// `composition-hook-failed`: a composition hook could not create one. We create
-    /// compositions ourselves, so it is only logged and counted.
-    HookFailed,
+    /// compositions ourselves, so it is only logged and counted, once per delivery.
+    HookFailed(HookFailure),
     /// Something this code does not act on.
     Ignored,
 }
@@ -48,7 +48,7 @@ impl CompositionCallback {
             "composition-progress" => (CompositionStatus::Processing, 3),
             "composition-available" => (CompositionStatus::Completed, 4),
             "composition-failed" => (CompositionStatus::Failed, 4),
-            "composition-hook-failed" => return Ok(Parsed::HookFailed),
+            "composition-hook-failed" => return Ok(Parsed::HookFailed(HookFailure::of(callback))),
             _ => return Ok(Parsed::Ignored),
         };
         let composition =
@@ -91,6 +91,44 @@ impl CompositionCallback {
         format!(
             "{}:{}:{}",
             self.event.composition_sid, self.name, self.timestamp
+        )
+    }
+}
+
+/// A `composition-hook-failed` callback: what is logged of it, and what identifies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HookFailure {
+    /// `CompositionHookSid` (`HK…`), empty when absent.
+    pub hook_sid: String,
+    /// `RoomSid`, empty when absent.
+    pub room_sid: String,
+    /// `FailedOperation` and `ErrorMessage`.
+    pub error: String,
+    /// The raw `Timestamp`.
+    pub timestamp: String,
+}
+
+impl HookFailure {
+    fn of(callback: &Callback) -> Self {
+        let field = |name| callback.param(name).unwrap_or("").to_string();
+        let operation = callback
+            .param("FailedOperation")
+            .unwrap_or("unknown operation");
+        let message = callback.param("ErrorMessage").unwrap_or("no message");
+        Self {
+            hook_sid: field("CompositionHookSid"),
+            room_sid: field("RoomSid"),
+            error: format!("{operation}: {message}"),
+            timestamp: field("Timestamp"),
+        }
+    }
+
+    /// The key that identifies this callback when Twilio sends no idempotency token: hook,
+    /// room, event and timestamp.
+    pub fn fallback_key(&self) -> String {
+        format!(
+            "{}:{}:composition-hook-failed:{}",
+            self.hook_sid, self.room_sid, self.timestamp
         )
     }
 }

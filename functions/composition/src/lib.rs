@@ -28,10 +28,9 @@ use shared::store::owners::RoomOwners;
 use shared::store::rooms::RoomRecords;
 use shared::twilio::compositions::Compositions;
 use shared::twilio::messages::Messages;
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 use url::Url;
 
-pub use event::{CompositionCallback, Parsed};
+pub use event::{CompositionCallback, HookFailure, Parsed};
 
 /// The callback route.
 pub const CALLBACK_ROUTE: &str = "POST /twilio/composition-status";
@@ -60,7 +59,7 @@ impl State {
     /// Builds the state; fails without `TWILIO_MESSAGING_SERVICE_SID`, which the SMS needs.
     pub fn new(config: &Config, backends: &Backends) -> Result<Self, ConfigError> {
         let service = config.require_messaging_service_sid()?;
-        let client = TwilioClient::new(ATTEMPT_TIMEOUT);
+        let client = backends.twilio.clone();
         let store = backends.store.clone();
         Ok(Self {
             public_base: config.public_base_url.clone(),

@@ -30,10 +30,11 @@ use std::time::Duration;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use shared::aws::StartupError;
 use shared::config::{Config, ConfigError};
 use shared::idempotency::{Idempotency, IdempotencyError};
 use shared::secrets::versions::SecretVersions;
-use shared::secrets::{SecretError, Secrets};
+use shared::secrets::{SecretError, SecretKind, Secrets};
 use shared::store::audit::AuditLog;
 use shared::store::{Store, StoreError};
 use shared::twilio::{TwilioClient, TwilioError};
@@ -184,16 +185,17 @@ fn required(var: &'static str, value: &Option<String>) -> Result<String, ConfigE
 impl State {
     /// Builds the function from `config` on AWS: `TABLE_NAME`, `TWILIO_SECRET_ID` and
     /// `TWILIO_AUTH_SECRET_ID` are required (rotating an environment variable is not possible).
-    pub async fn from_config(config: &Config) -> Result<Self, ConfigError> {
+    pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
         required("TABLE_NAME", &config.table_name)?;
         required("TWILIO_AUTH_SECRET_ID", &config.twilio_auth_secret_id)?;
-        let sdk = shared::aws::sdk_config().await;
+        let sdk = shared::aws::sdk_config().await?;
         let backends = shared::aws::Backends::with_sdk(
             config,
             Some(&sdk),
             Arc::new(shared::memory::MemoryStore::new()),
             |_| None,
-        );
+            &[SecretKind::Auth],
+        )?;
         let client = aws_sdk_secretsmanager::Client::new(&sdk);
         Self::new(config, backends.store, backends.secrets, client)
     }
@@ -205,13 +207,13 @@ impl State {
         store: Arc<dyn Store>,
         secrets: Arc<dyn Secrets>,
         secrets_manager: aws_sdk_secretsmanager::Client,
-    ) -> Result<Self, ConfigError> {
+    ) -> Result<Self, StartupError> {
         let secret_id = required("TWILIO_SECRET_ID", &config.twilio_secret_id)?;
         let tag = hex::encode(Sha256::digest(secret_id.as_bytes()))[..8].to_string();
         Ok(Self {
             versions: SecretVersions::new(secrets_manager, secret_id),
             secrets,
-            twilio: TwilioClient::new(TWILIO_TIMEOUT),
+            twilio: TwilioClient::new(TWILIO_TIMEOUT)?,
             api_base: config.api_base_url.clone(),
             video_base: config.video_base_url.clone(),
             idempotency: Idempotency::new(store.clone(), EVENT_MEMORY),

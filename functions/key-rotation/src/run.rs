@@ -3,56 +3,24 @@
 //! run each of them only records what it would do.
 
 use std::collections::HashSet;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::Context;
+use shared::deadline::Deadline;
 use shared::idempotency::Claim;
 use shared::secrets::versions::PENDING;
 use shared::twilio::keys::{Keys, authenticates};
-use tokio::time::Instant;
 
 use crate::doc::KeyDoc;
 use crate::report::{Action, Awaiting, Report, Rotated};
 use crate::{Request, RotationError, State, Step};
-
-/// The time budget outside Lambda (no deadline in the context).
-const LOCAL_BUDGET: Duration = Duration::from_secs(60);
-/// Kept back from the deadline for the last writes.
-const ANSWER_MARGIN: Duration = Duration::from_secs(1);
-
-/// The invocation's deadlines.
-#[derive(Clone, Copy)]
-pub(crate) struct Timing {
-    /// Claims lapse here: the invocation's deadline.
-    pub lock_until: SystemTime,
-    /// Twilio calls end here.
-    pub calls_until: Instant,
-    /// Time left in the invocation.
-    pub remaining: Duration,
-}
-
-impl Timing {
-    fn of(ctx: &Context) -> Self {
-        let now = SystemTime::now();
-        let deadline = match ctx.deadline {
-            0 => now + LOCAL_BUDGET,
-            ms => UNIX_EPOCH + Duration::from_millis(ms),
-        };
-        let remaining = deadline.duration_since(now).unwrap_or_default();
-        Self {
-            lock_until: deadline,
-            calls_until: Instant::now() + remaining.saturating_sub(ANSWER_MARGIN),
-            remaining,
-        }
-    }
-}
 
 /// A run in progress.
 pub(crate) struct Run<'a> {
     pub state: &'a State,
     pub request: &'a Request,
     pub keys: Keys<'a>,
-    pub timing: Timing,
+    /// The invocation's one deadline.
+    pub deadline: Deadline,
     /// Keys that exist at Twilio, as listed at the start and changed by this run.
     pub alive: HashSet<String>,
     pub report: Report,
@@ -66,13 +34,13 @@ pub(crate) async fn execute(
     request: &Request,
     ctx: &Context,
 ) -> Result<Report, RotationError> {
-    let timing = Timing::of(ctx);
+    let deadline = Deadline::of_context(ctx);
     let auth = state.secrets.auth().await?;
     let mut run = Run {
         state,
         request,
-        keys: Keys::new(&state.twilio, &state.api_base, &auth),
-        timing,
+        keys: Keys::new(&state.twilio, &state.api_base, &auth)?,
+        deadline,
         alive: HashSet::new(),
         report: Report {
             event_id: request.id.clone(),
@@ -88,7 +56,7 @@ pub(crate) async fn execute(
     let lock_key = format!("key-rotation#{}#lock", state.tag);
     let lock = match state
         .idempotency
-        .claim::<serde_json::Value>(&lock_key, &"lock", timing.lock_until)
+        .claim::<serde_json::Value>(&lock_key, &"lock", deadline.lock_until())
         .await?
     {
         Claim::Proceed(guard) => guard,
@@ -124,14 +92,14 @@ impl Run<'_> {
 
     /// When a key demoted now stops being current at the latest: the end of this invocation.
     pub fn demotion_time(&self) -> i64 {
-        self.state.clock.now_unix() + self.timing.remaining.as_secs() as i64 + 1
+        self.state.clock.now_unix() + self.deadline.remaining().as_secs() as i64 + 1
     }
 
     async fn go(&mut self) -> Result<(), RotationError> {
         let versions = &self.state.versions;
         let stages = versions.stages().await?;
         let current = KeyDoc::parse(versions.id(), &versions.value(&stages.current).await?)?;
-        let listed = self.keys.list(self.timing.calls_until).await?;
+        let listed = self.keys.list(self.deadline.calls_by()).await?;
         self.alive = listed.iter().map(|k| k.sid.clone()).collect();
         self.current = Some((current, stages.current.clone()));
 
@@ -219,7 +187,7 @@ impl Run<'_> {
             &s.twilio,
             doc.credentials(),
             &s.video_base,
-            self.timing.calls_until,
+            self.deadline.calls_by(),
         )
         .await?)
     }
@@ -243,7 +211,7 @@ impl Run<'_> {
         let guard = match self
             .state
             .idempotency
-            .claim::<Rotated>(&key, &"rotate", self.timing.lock_until)
+            .claim::<Rotated>(&key, &"rotate", self.deadline.lock_until())
             .await?
         {
             Claim::Replay(done) => {

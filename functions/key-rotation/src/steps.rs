@@ -45,7 +45,7 @@ impl Run<'_> {
             name_part(&self.request.id)
         );
         let entry = self.trail().begin(AuditAction::CreateApiKey, None).await?;
-        let (key, request_id) = match self.keys.create(&name, self.timing.calls_until).await {
+        let (key, request_id) = match self.keys.create(&name, self.deadline.calls_by()).await {
             Ok(created) => created,
             Err(error) => {
                 // If it may have reached Twilio, the key it made carries our name: the next
@@ -66,7 +66,7 @@ impl Run<'_> {
             step_up_key: None,
         };
         let s = self.state;
-        let checked = authenticates(&s.twilio, &creds, &s.video_base, self.timing.calls_until)
+        let checked = authenticates(&s.twilio, &creds, &s.video_base, self.deadline.calls_by())
             .await
             .map_err(RotationError::from)
             .and_then(|ok| {
@@ -165,7 +165,7 @@ impl Run<'_> {
             return Ok(());
         }
         let entry = self.trail().begin(action, Some(sid)).await?;
-        match self.keys.delete(sid, self.timing.calls_until).await {
+        match self.keys.delete(sid, self.deadline.calls_by()).await {
             Ok((deleted, request_id)) => {
                 self.step(Step::Revoked);
                 self.alive.remove(sid);

@@ -31,7 +31,6 @@ use shared::store::due::DueWork;
 use shared::store::rooms::RoomRecords;
 use shared::twilio::compositions::Compositions;
 use shared::twilio::messages::Messages;
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 
 /// Due entries read per index page.
 const PAGE: usize = 100;
@@ -82,7 +81,7 @@ impl State {
     /// Builds the state; fails without `PUBLIC_BASE_URL` (composition callbacks) or
     /// `TWILIO_MESSAGING_SERVICE_SID` (the SMS).
     pub fn new(config: &Config, backends: &Backends) -> Result<Self, ConfigError> {
-        let client = TwilioClient::new(ATTEMPT_TIMEOUT);
+        let client = backends.twilio.clone();
         let api = Compositions::new(client.clone(), config.video_base_url.clone());
         let store = backends.store.clone();
         let times = config.recording_times;
@@ -151,12 +150,16 @@ fn remaining(deadline: Deadline) -> Duration {
         .unwrap_or_default()
 }
 
-/// The Lambda handler: a scheduled event (its content is not used) → one run now. A run that
-/// could not read its work fails the invocation, so Lambda retries it.
+/// The Lambda handler: a scheduled event (its content is not used; anything but a JSON object
+/// is refused, as no schedule sends one) → one run now. A run that could not read its work
+/// fails the invocation, so Lambda retries it.
 pub async fn handle(
     state: &State,
     event: lambda_runtime::LambdaEvent<Value>,
 ) -> Result<Report, lambda_runtime::Error> {
+    if !(event.payload.is_object() || event.payload.is_null()) {
+        return Err("the reconciler's event must be a JSON object (a schedule's event)".into());
+    }
     let deadline = Deadline::of_context(&event.context);
     Ok(state.run(shared::clock::now_unix(), deadline).await?)
 }

@@ -60,7 +60,13 @@ impl State {
             .compose(&record, &self.status_callback, now, deadline)
             .await?
         {
-            Composed::Done(_) => report.composed.push(room_sid.to_string()),
+            Composed::Done(_) => {
+                shared::metrics::count(
+                    shared::metrics::RECONCILER_REPAIRS,
+                    &[("Kind", "composition")],
+                );
+                report.composed.push(room_sid.to_string())
+            }
             Composed::Deferred => report.deferred += 1,
             Composed::InProgress | Composed::Abandoned => report.skipped += 1,
         }
@@ -92,7 +98,10 @@ impl State {
         report: &mut Report,
     ) -> Result<(), StoreError> {
         match self.notifier.notify(record, now, deadline).await? {
-            Notified::Settled(_) => report.notified.push(record.composition_sid.clone()),
+            Notified::Settled(_) => {
+                shared::metrics::count(shared::metrics::RECONCILER_REPAIRS, &[("Kind", "sms")]);
+                report.notified.push(record.composition_sid.clone())
+            }
             Notified::Deferred => report.deferred += 1,
             Notified::InProgress | Notified::NotOwed => report.skipped += 1,
         }
@@ -170,9 +179,16 @@ impl State {
         if applied {
             tracing::info!(composition_sid = %cj, room_sid = %room, status = status.as_str(), "stuck composition found final at Twilio");
             report.applied.push(cj.clone());
+            shared::metrics::count(shared::metrics::RECONCILER_REPAIRS, &[("Kind", "status")]);
             if status == CompositionStatus::Failed {
                 tracing::error!(composition_sid = %cj, room_sid = %room, "composition failed");
                 shared::metrics::count("CompositionFailed", &[("Event", "reconciler")]);
+            }
+            if status == CompositionStatus::Completed {
+                shared::metrics::count(
+                    shared::metrics::COMPOSITION_AVAILABLE,
+                    &[("Source", "reconciler")],
+                );
             }
         }
         if after.owes_sms() {

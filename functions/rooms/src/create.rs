@@ -1,24 +1,27 @@
 //! POST /admin/rooms: `{"type","id","max_participants"?,"record"?}` creates the caller's
 //! tenant's room `{tenant}:{type}:{id}`.
 //!
-//! Twilio keeps unique names of in-progress rooms unique, which makes it the lock: of any number
-//! of concurrent creates, one gets 201 and the others Twilio's 53113 ("room exists"), after which
-//! they fetch the in-progress room by name and answer 200 with it. The admin whose request
-//! created the room is its owner; one who found it in progress becomes owner only if none is
-//! recorded (a room created outside this route, or whose creator's request was lost).
+//! The room is opened by the one room-creation path (`shared::twilio::rooms::open`): of any
+//! number of concurrent creates, one gets 201 and the others Twilio's 53113 ("room exists"),
+//! after which they fetch the in-progress room by name and answer 200 with it. The admin whose
+//! request created the room is its owner; one who found it in progress becomes owner only if
+//! none is recorded (a room created outside this route, or whose creator's request was lost).
+//! Then the room is recorded as what its name stands for, marked as made by `/admin/rooms`.
 
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::Value;
 use shared::caller::Caller;
+use shared::clock::now_unix;
 use shared::deadline::Deadline;
 use shared::error::ApiError;
 use shared::http::{json, json_body};
 use shared::names::{E164, RoomName};
 use shared::store::audit::AuditAction;
 use shared::store::owners::RoomOwner;
-use shared::twilio::rooms::{NewRoom, ROOM_EXISTS, Room};
+use shared::store::rooms::names::RoomEntry;
+use shared::twilio::rooms::{NewRoom, OpenError, Opened};
 use tokio::time::Instant;
 
 use crate::State;
@@ -44,9 +47,6 @@ struct Checked {
     max_participants: u32,
     record: bool,
 }
-
-/// How many times a create is tried when the room of that name ends while we look at it.
-const CREATE_ATTEMPTS: usize = 2;
 
 impl State {
     /// POST /admin/rooms.
@@ -97,70 +97,61 @@ impl State {
             record: body.record,
             status_callback: &self.status_callback,
         };
-        for _ in 0..CREATE_ATTEMPTS {
-            let error = match self.rooms.create(&creds, &new_room, deadline).await {
-                Ok(reply) => {
-                    return self
-                        .owned(caller, &reply.value, true, StatusCode::CREATED)
-                        .await
-                        .request_id(reply.request_id);
-                }
-                Err(e) => e,
-            };
-            if error.code() != Some(ROOM_EXISTS) {
-                return failed_call(&error, true);
+        let opened = match self.rooms.open(&creds, &new_room, deadline).await {
+            Ok(opened) => opened,
+            Err(OpenError::Create(e)) => return failed_call(&e, true),
+            Err(OpenError::Fetch(e)) => return failed_call(&e, false),
+            Err(OpenError::Busy) => {
+                return Finish::failed(
+                    ApiError::conflict(
+                        "room_busy",
+                        "a room of this name kept ending while it was being created; try again",
+                    )
+                    .with_retry_after(1),
+                );
             }
-            match self
-                .rooms
-                .fetch_by_name(&creds, &unique_name, deadline)
-                .await
-            {
-                Ok(reply) => {
-                    return self
-                        .owned(caller, &reply.value, false, StatusCode::OK)
-                        .await
-                        .request_id(reply.request_id);
-                }
-                // It ended between Twilio's 53113 and our fetch: create it again.
-                Err(e) if e.is_not_found() => continue,
-                Err(e) => {
-                    return failed_call(&e, false);
-                }
-            }
-        }
-        Finish::failed(
-            ApiError::conflict(
-                "room_busy",
-                "a room of this name kept ending while it was being created; try again",
-            )
-            .with_retry_after(1),
-        )
+        };
+        self.owned(caller, &opened, body)
+            .await
+            .request_id(opened.request_id)
     }
 
-    /// Records the owner of `room` and answers with it. `created`: this request created the
-    /// room, so the caller is its owner; else the caller becomes owner only if none is recorded.
-    async fn owned(
-        &self,
-        caller: &Caller,
-        room: &Room,
-        created: bool,
-        status: StatusCode,
-    ) -> Finish {
+    /// Records the owner of the room, then the room as what its name stands for, made by
+    /// `/admin/rooms` (so that with `ROOM_CREATION=admin` it gets tokens), and answers with it.
+    /// A created room's caller is its owner; else the caller becomes owner only if none is
+    /// recorded.
+    async fn owned(&self, caller: &Caller, opened: &Opened, body: &Checked) -> Finish {
+        let (room, created) = (&opened.room, opened.created);
         let owner = RoomOwner {
             room_sid: room.sid.clone(),
             room: room.unique_name.clone().unwrap_or_default(),
             sub: caller.sub.clone(),
             phone_number: phone(caller),
         };
-        let recorded = if created {
-            self.owners.set_owner(&owner).await
-        } else {
-            self.owners.claim_owner(&owner).await.map(|_| ())
+        let entry = RoomEntry::opened(
+            &body.name.to_string(),
+            &room.sid,
+            opened.created_at(),
+            room.record_participants_on_connect.unwrap_or(body.record),
+            true,
+            now_unix(),
+        );
+        let recorded = match created {
+            true => self.owners.set_owner(&owner).await,
+            false => self.owners.claim_owner(&owner).await.map(|_| ()),
+        };
+        let recorded = match recorded {
+            Ok(()) => self.names.name_opened(&entry).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        let status = match created {
+            true => StatusCode::CREATED,
+            false => StatusCode::OK,
         };
         let finish = match recorded {
             Ok(()) => Finish::allowed(json(status, &room_view(room)), created),
-            // The room exists but its owner is not recorded; a retry finds it in progress and
-            // records the owner then.
+            // The room exists but its owner or name is not recorded; a retry finds it in
+            // progress and records them then.
             Err(e) => Finish::failed(ApiError::unavailable(e)).maybe_acted(created),
         };
         finish.room(&room.sid, room.unique_name.as_deref())

@@ -22,8 +22,8 @@ use shared::secrets::Secrets;
 use shared::store::audit::{AuditAction, AuditEntry, AuditLog};
 use shared::store::owners::RoomOwners;
 use shared::store::rooms::RoomRecords;
+use shared::store::rooms::names::RoomNames;
 use shared::twilio::rooms::Rooms;
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 
 /// The rooms function: configuration and clients, built once at cold start.
 pub struct State {
@@ -37,6 +37,7 @@ pub struct State {
     audit: Arc<dyn AuditLog>,
     owners: Arc<dyn RoomOwners>,
     records: Arc<dyn RoomRecords>,
+    names: Arc<dyn RoomNames>,
 }
 
 impl State {
@@ -48,14 +49,12 @@ impl State {
             room_type: config.video_room_type.clone(),
             max_participants: config.video_max_participants,
             status_callback: config.public_url("/twilio/room-status")?,
-            rooms: Rooms::new(
-                TwilioClient::new(ATTEMPT_TIMEOUT),
-                config.video_base_url.clone(),
-            ),
+            rooms: Rooms::new(backends.twilio.clone(), config.video_base_url.clone()),
             secrets: backends.secrets.clone(),
             audit: backends.store.clone(),
             owners: backends.store.clone(),
             records: backends.store.clone(),
+            names: backends.store.clone(),
         })
     }
 

@@ -222,6 +222,7 @@ mod tests {
         let backends = Backends {
             store: Arc::new(MemoryStore::new()),
             secrets: Arc::new(secrets),
+            twilio: shared::twilio::TwilioClient::new(shared::twilio::ATTEMPT_TIMEOUT).unwrap(),
         };
         let mut state = State::new(&config, &backends).unwrap();
         state.audit = Arc::new(SettleFails(MemoryStore::new()));

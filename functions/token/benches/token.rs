@@ -1,6 +1,7 @@
 //! What a warm `/video/token` costs: minting the Access Token alone, checking a step-up proof
-//! alone, and the whole handler on `events/token.json` (claims, proof, body, mint, response)
-//! with environment secrets already cached, so no I/O of any kind.
+//! alone, and the whole handler on `events/token.json` (claims, proof, body, the room's entry,
+//! mint, response) with environment secrets already cached and the room known in progress in
+//! the embedded store, so no I/O of any kind.
 //!
 //! `cargo bench -p token` (add `-- --quick` for a short run).
 
@@ -10,12 +11,16 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use secrecy::SecretString;
+use shared::aws::Backends;
 use shared::caller::Caller;
 use shared::config::Config;
 use shared::http::Handler;
+use shared::memory::MemoryStore;
 use shared::secrets::{SecretStore, TwilioCredentials};
 use shared::stepup::StepUpKey;
+use shared::store::rooms::names::{RoomEntry, RoomNames};
 use shared::twilio::access_token::{Grants, mint};
+use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 
 const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 const API_KEY_SID: &str = "SK0123456789abcdef0123456789abcdef";
@@ -31,15 +36,7 @@ fn creds() -> TwilioCredentials {
 }
 
 fn caller() -> Caller {
-    Caller {
-        tenant: "acme".into(),
-        sub: "user-42".into(),
-        scopes: vec![],
-        phone_number: None,
-        phone_number_verified: false,
-        email: None,
-        email_verified: false,
-    }
+    Caller::new("acme", "user-42")
 }
 
 fn env(name: &str) -> Option<String> {
@@ -79,7 +76,10 @@ fn warm_handler(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let config = Config::from_lookup(|_| None).unwrap();
+    let config = Config::from_lookup(|name| {
+        (name == "PUBLIC_BASE_URL").then(|| "https://video.example.com".to_string())
+    })
+    .unwrap();
     let secrets = Arc::new(SecretStore::new(
         None,
         None,
@@ -87,7 +87,17 @@ fn warm_handler(c: &mut Criterion) {
         Duration::from_secs(300),
         env,
     ));
-    let state = token::State::with_secrets(&config, secrets);
+    let store = Arc::new(MemoryStore::new());
+    let now = shared::clock::now_unix();
+    let room = RoomEntry::opened("acme:class:9f3c2b1a", "RM1", None, false, false, now);
+    runtime.block_on(store.name_opened(&room)).unwrap();
+    let twilio = TwilioClient::new(ATTEMPT_TIMEOUT).unwrap();
+    let backends = Backends {
+        store,
+        secrets,
+        twilio,
+    };
+    let state = token::State::new(&config, &backends).unwrap();
     let proof = StepUpKey::derive(&creds())
         .issue(&caller(), shared::clock::now_unix(), 3600)
         .token;

@@ -1,9 +1,12 @@
 //! POST /video/token (API.md): a Twilio Video Access Token for a room of the caller's own tenant,
-//! for a caller who holds a valid step-up proof.
+//! for a caller who holds a valid step-up proof, once the room is one this system runs and is in
+//! progress ([`join`]: created on the first join with `ROOM_CREATION=on_join`).
 //!
-//! The warm path touches nothing outside the process: the API key comes from the secrets cache,
-//! the step-up proof is checked by its MAC (no DynamoDB read), and a token is signed locally
-//! (no Twilio call). This function never sees the Auth Token.
+//! The warm path to a known, in-progress room: the API key comes from the secrets cache, the
+//! step-up proof is checked by its MAC (no DynamoDB read), the room is one DynamoDB read, and a
+//! token is signed locally (no Twilio call). This function never sees the Auth Token.
+
+mod join;
 
 use std::sync::Arc;
 
@@ -15,7 +18,8 @@ use serde_json::json;
 use shared::aws::Backends;
 use shared::caller::Caller;
 use shared::clock::{now_unix, rfc3339};
-use shared::config::Config;
+use shared::config::{Config, ConfigError};
+use shared::deadline::Deadline;
 use shared::error::ApiError;
 use shared::http::{Handler, json, json_body, no_route, respond, route_key};
 use shared::names::{Identity, RoomName};
@@ -28,6 +32,7 @@ pub struct State {
     tenant_claim: String,
     ttl_seconds: u64,
     secrets: Arc<dyn Secrets>,
+    joins: join::Joins,
 }
 
 /// `{"room":{"type","id"},"device_id"?}`: a closed contract.
@@ -65,18 +70,15 @@ impl TokenRequest {
 }
 
 impl State {
-    /// Builds the state. It needs no store: nothing on its path reads DynamoDB.
-    pub fn new(config: &Config, backends: &Backends) -> Self {
-        Self::with_secrets(config, backends.secrets.clone())
-    }
-
-    /// Builds the state over a given secrets source.
-    pub fn with_secrets(config: &Config, secrets: Arc<dyn Secrets>) -> Self {
-        Self {
+    /// Builds the state; fails when `ROOM_CREATION=on_join` lacks `PUBLIC_BASE_URL` (the status
+    /// callback of the rooms it creates).
+    pub fn new(config: &Config, backends: &Backends) -> Result<Self, ConfigError> {
+        Ok(Self {
             tenant_claim: config.tenant_claim.clone(),
             ttl_seconds: config.video_token_ttl_seconds,
-            secrets,
-        }
+            secrets: backends.secrets.clone(),
+            joins: join::Joins::new(config, backends)?,
+        })
     }
 
     /// The caller, the proof and the body, read off the request; then the token.
@@ -85,7 +87,7 @@ impl State {
         // A missing proof is a 401 before anything else is fetched or parsed.
         let proof = stepup::present(req)?;
         let body = json_body::<TokenBody>(req);
-        self.mint(caller, proof, body).await
+        self.mint(caller, proof, body, Deadline::of(req)).await
     }
 
     async fn mint(
@@ -93,11 +95,15 @@ impl State {
         caller: Caller,
         proof: &str,
         body: Result<TokenBody, ApiError>,
+        deadline: Deadline,
     ) -> Result<Response<Body>, ApiError> {
         let creds = self.secrets.twilio().await.map_err(ApiError::unavailable)?;
         let now = now_unix();
         StepUpKey::derive(&creds).check(proof, &caller, now)?;
         let wanted = TokenRequest::parse(body?, &caller)?;
+        self.joins
+            .admit(&caller, &wanted.room, &creds, deadline.calls_by())
+            .await?;
         let token = access_token::mint(
             &creds,
             Grants {
@@ -116,6 +122,7 @@ impl State {
             expires_at = token.expires_at,
             "access token minted"
         );
+        shared::metrics::count(shared::metrics::TOKENS_MINTED, &[]);
         Ok(json(
             StatusCode::OK,
             &json!({

@@ -124,13 +124,11 @@ mod tests {
 
     fn caller(phone: Option<&str>, email: Option<&str>) -> Caller {
         Caller {
-            tenant: "acme".into(),
-            sub: "u1".into(),
-            scopes: vec![],
             phone_number: phone.map(PhoneClaim::parse),
             phone_number_verified: true,
             email: email.map(str::to_string),
             email_verified: true,
+            ..Caller::new("acme", "u1")
         }
     }
 

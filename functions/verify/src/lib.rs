@@ -32,7 +32,6 @@ use shared::secrets::{Secrets, TwilioCredentials};
 use shared::stepup::StepUpKey;
 use shared::store::ratelimit::{Hit, RateLimitStore, Window};
 use shared::twilio::verify::{Channel, Verification, VerifyService};
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 
 use answers::{check_outcome, verify_failure};
 pub use destination::Destination;
@@ -69,7 +68,7 @@ impl State {
             step_up_ttl_seconds: config.step_up_ttl_seconds,
             limits: config.verify_limits,
             verify: VerifyService::new(
-                TwilioClient::new(ATTEMPT_TIMEOUT),
+                backends.twilio.clone(),
                 &config.verify_base_url,
                 service_sid,
             ),
@@ -94,6 +93,10 @@ impl State {
             .await
             .map_err(|e| verify_failure(&e))?;
         log_verification(&caller, channel, &to, &verification, "verification sent");
+        shared::metrics::count(
+            shared::metrics::VERIFICATIONS_STARTED,
+            &[("Channel", channel.as_str())],
+        );
         Ok(json(
             StatusCode::ACCEPTED,
             &json!({
@@ -129,6 +132,10 @@ impl State {
             .map_err(|e| verify_failure(&e))?;
         log_verification(&caller, channel, &to, &verification, "verification checked");
         check_outcome(&verification)?;
+        shared::metrics::count(
+            shared::metrics::VERIFICATIONS_APPROVED,
+            &[("Channel", channel.as_str())],
+        );
         let proof = StepUpKey::derive(&creds).issue(&caller, now_unix(), self.step_up_ttl_seconds);
         Ok(json(
             StatusCode::OK,
@@ -168,6 +175,15 @@ impl State {
             {
                 Hit::Counted { .. } => {}
                 Hit::Limited { reset_at } => {
+                    let limit = if key.starts_with("verify:user:") {
+                        "user"
+                    } else {
+                        "destination"
+                    };
+                    shared::metrics::count(
+                        shared::metrics::VERIFICATIONS_REFUSED,
+                        &[("Limit", limit)],
+                    );
                     tracing::warn!(
                         tenant = %caller.tenant,
                         sub = %caller.sub,

@@ -1,10 +1,12 @@
 //! A room status callback parsed at the edge: which event, which room, and what it changes in
-//! the room's record. Track events and events this code does not know are recognised and
-//! ignored; a known event that lacks a field it needs is a 400.
+//! the room's record and, for a participant event with its `ParticipantSid`, in the room's
+//! presence. Track events and events this code does not know are recognised and ignored; a
+//! known event that lacks a field it needs is a 400.
 
 use sha2::{Digest, Sha256};
 use shared::error::ApiError;
-use shared::names::{RoomName, RoomSid};
+use shared::names::{ParticipantSid, RoomName, RoomSid};
+use shared::store::rooms::participants::{Movement, ParticipantEvent};
 use shared::store::rooms::{RoomChange, RoomUpdate};
 use shared::webhook::Callback;
 use time::OffsetDateTime;
@@ -21,6 +23,8 @@ pub struct RoomEvent {
     pub sequence: Option<String>,
     /// The change to the room's record.
     pub update: RoomUpdate,
+    /// The change to the room's presence: a participant event that names its participant.
+    pub participant: Option<ParticipantEvent>,
 }
 
 impl RoomEvent {
@@ -50,6 +54,7 @@ impl RoomEvent {
             _ => return Ok(None),
         };
         let room_sid = RoomSid::parse(required(callback, "RoomSid")?, "RoomSid")?;
+        let participant = participant_event(callback, name, &room_sid)?;
         let unique_name = required(callback, "RoomName")?;
         let tenant = RoomName::parse(unique_name).map(|n| n.tenant().to_string());
         Ok(Some(Self {
@@ -61,6 +66,7 @@ impl RoomEvent {
                 tenant,
                 change,
             },
+            participant,
             room_sid,
         }))
     }
@@ -87,6 +93,30 @@ impl RoomEvent {
     }
 }
 
+/// The presence change of a participant event: none for other events, or when Twilio names no
+/// `ParticipantSid` (the record still learns the identity).
+fn participant_event(
+    callback: &Callback,
+    name: &str,
+    room_sid: &RoomSid,
+) -> Result<Option<ParticipantEvent>, ApiError> {
+    let movement = match name {
+        "participant-connected" => Movement::Connected,
+        "participant-disconnected" => Movement::Disconnected,
+        _ => return Ok(None),
+    };
+    let Some(sid) = callback.param("ParticipantSid") else {
+        return Ok(None);
+    };
+    Ok(Some(ParticipantEvent {
+        room_sid: room_sid.to_string(),
+        participant_sid: ParticipantSid::parse(sid, "ParticipantSid")?.to_string(),
+        identity: required(callback, "ParticipantIdentity")?.to_string(),
+        movement,
+        at_ms: timestamp_ms(callback.param("Timestamp")),
+    }))
+}
+
 fn required<'a>(callback: &'a Callback, name: &str) -> Result<&'a str, ApiError> {
     callback
         .param(name)
@@ -96,13 +126,18 @@ fn required<'a>(callback: &'a Callback, name: &str) -> Result<&'a str, ApiError>
 /// Twilio's `Timestamp` (ISO 8601, UTC) in Unix seconds; now when absent or unreadable, since a
 /// slightly late time is better than refusing the event.
 fn timestamp(raw: Option<&str>) -> i64 {
+    timestamp_ms(raw).div_euclid(1000)
+}
+
+/// The same in Unix milliseconds: the order of a participant's events within a second.
+fn timestamp_ms(raw: Option<&str>) -> i64 {
     raw.and_then(|t| {
         OffsetDateTime::parse(t, &Rfc3339)
             .or_else(|_| OffsetDateTime::parse(t, &Rfc2822))
             .ok()
     })
-    .map(OffsetDateTime::unix_timestamp)
-    .unwrap_or_else(shared::clock::now_unix)
+    .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+    .unwrap_or_else(|| shared::clock::unix_millis(std::time::SystemTime::now()))
 }
 
 #[cfg(test)]
@@ -115,6 +150,10 @@ mod tests {
         assert_eq!(
             timestamp(Some("Thu, 26 Nov 2026 01:00:00 +0000")),
             1_795_654_800
+        );
+        assert_eq!(
+            timestamp_ms(Some("2026-11-26T01:00:00.250Z")),
+            1_795_654_800_250
         );
         let now = shared::clock::now_unix();
         assert!(timestamp(Some("yesterday")) >= now);

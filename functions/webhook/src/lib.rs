@@ -8,11 +8,14 @@
 //!    5xx would only be an error in the customer's debugger.
 //! 3. A room-ended callback first records the room as possibly owing a composition
 //!    (`shared::store::due`); then the room's record is updated atomically (see
-//!    `shared::store::rooms`).
+//!    `shared::store::rooms`), a participant event also updates that participant's presence
+//!    (`shared::store::rooms::participants`, right in any order), and a room-ended marks the
+//!    room's name as standing for an ended room (`shared::store::rooms::names`), so the next
+//!    join creates a new one.
 //! 4. Once a room has both ended and recorded tracks, in whichever order those callbacks come,
 //!    its composition is created, exactly once per room (`shared::recordings::compose`). When
 //!    Twilio fails, the callback is still answered 200: the room stays owed and the reconciler
-//!    finishes it.
+//!    finishes it. A store failure is answered 200 too (`unfinished`), its claim released.
 
 mod event;
 
@@ -28,13 +31,14 @@ use shared::config::Config;
 use shared::deadline::Deadline;
 use shared::error::ApiError;
 use shared::http::{Handler, no_route, respond, route_key};
-use shared::idempotency::{Idempotency, IdempotencyError, Outcome, RunError};
+use shared::idempotency::Idempotency;
 use shared::recordings::compose::{Composed, Composer};
 use shared::secrets::Secrets;
+use shared::store::rooms::names::RoomNames;
+use shared::store::rooms::participants::RoomParticipants;
 use shared::store::rooms::{RoomChange, RoomRecords};
 use shared::twilio::compositions::Compositions;
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
-use shared::webhook::{Callback, accepted, verify};
+use shared::webhook::{Callback, accepted, answer_once, verify};
 use url::Url;
 
 pub use event::RoomEvent;
@@ -54,6 +58,8 @@ pub struct State {
     composition_callback: Option<String>,
     secrets: Arc<dyn Secrets>,
     rooms: Arc<dyn RoomRecords>,
+    names: Arc<dyn RoomNames>,
+    participants: Arc<dyn RoomParticipants>,
     callbacks: Idempotency,
     composer: Composer,
 }
@@ -68,15 +74,14 @@ impl State {
     /// Builds the state. `PUBLIC_BASE_URL` is optional: without it the signed URL and the
     /// composition's callback URL are taken from the request's own host.
     pub fn new(config: &Config, backends: &Backends) -> Self {
-        let api = Compositions::new(
-            TwilioClient::new(ATTEMPT_TIMEOUT),
-            config.video_base_url.clone(),
-        );
+        let api = Compositions::new(backends.twilio.clone(), config.video_base_url.clone());
         Self {
             public_base: config.public_base_url.clone(),
             composition_callback: config.public_url(COMPOSITION_STATUS_PATH).ok(),
             secrets: backends.secrets.clone(),
             rooms: backends.store.clone(),
+            names: backends.store.clone(),
+            participants: backends.store.clone(),
             callbacks: Idempotency::new(backends.store.clone(), CALLBACK_MEMORY),
             composer: Composer::new(
                 api,
@@ -123,25 +128,13 @@ impl State {
                 self.process(callback, &event, deadline)
             })
             .await;
-        let duplicate = |status| {
-            tracing::info!(room_sid = %event.room_sid, event = %event.name, status, "duplicate room status callback");
-            Ok(accepted(status))
-        };
-        match outcome {
-            Ok(Outcome::Executed(_)) => Ok(accepted("processed")),
-            Ok(Outcome::Replayed(_)) => duplicate("duplicate"),
-            // The first delivery is being processed: what it does not finish, the reconciler does.
-            Err(RunError::Idempotency(IdempotencyError::InProgress)) => duplicate("in_progress"),
-            Err(RunError::Action(error)) => Err(error),
-            Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => {
-                Err(ApiError::conflict(
-                    "idempotency_conflict",
-                    "this idempotency token was used for another event",
-                ))
-            }
-            Err(RunError::Idempotency(IdempotencyError::Store(e))) => Err(e.into()),
-            Err(RunError::Idempotency(other)) => Err(ApiError::internal(other)),
-        }
+        answer_once(
+            outcome,
+            "room-status",
+            event.room_sid.as_str(),
+            &event.name,
+            |_| "processed",
+        )
     }
 
     /// Records what the room may owe, applies the event to the room's record, then composes
@@ -158,6 +151,14 @@ impl State {
             self.composer.owe(&event.room_sid, now).await?;
         }
         let record = self.rooms.apply_room_update(&event.update).await?;
+        if let Some(participant) = &event.participant {
+            self.participants.participant_event(participant).await?;
+        }
+        if let RoomChange::Ended { at, .. } = event.update.change {
+            self.names
+                .name_ended(&event.update.unique_name, event.room_sid.as_str(), at)
+                .await?;
+        }
         tracing::info!(
             room_sid = %event.room_sid,
             event = %event.name,

@@ -1,9 +1,10 @@
 //! The webhook function's Lambda entry point.
 
+use shared::secrets::SecretKind;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let config = shared::config::Config::from_env()?;
-    let backends = shared::aws::Backends::from_config(&config).await;
+    let (config, backends) =
+        shared::startup::cold_start(&[SecretKind::ApiKey, SecretKind::Auth]).await?;
     shared::http::run_lambda(webhook::State::new(&config, &backends)).await
 }

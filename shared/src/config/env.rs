@@ -9,7 +9,7 @@ use url::Url;
 use crate::names::is_sid;
 
 /// A variable that is missing or cannot be parsed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("configuration variable {var}: {reason}")]
 pub struct ConfigError {
     /// The variable's name.
@@ -19,7 +19,8 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    pub(super) fn new(var: &'static str, reason: impl fmt::Display) -> Self {
+    /// The error for `var`, saying what is wrong with it (never its value, which may be secret).
+    pub fn new(var: &'static str, reason: impl fmt::Display) -> Self {
         Self {
             var,
             reason: reason.to_string(),

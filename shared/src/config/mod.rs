@@ -6,12 +6,14 @@
 
 mod env;
 mod recordings;
+mod rooms;
 
 use url::Url;
 
 pub use env::ConfigError;
 use env::Env;
 pub use recordings::RecordingTimes;
+pub use rooms::{Retention, RoomCreation, RoomPolicy};
 
 /// Twilio's own cap on an Access Token's lifetime, in seconds.
 pub const MAX_VIDEO_TOKEN_TTL_SECONDS: u64 = 86_400;
@@ -60,6 +62,13 @@ pub struct Config {
     pub verify_limits: VerifyLimits,
     /// The reconciler's timings.
     pub recording_times: RecordingTimes,
+    /// Running inside Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set): nothing there may fall back to
+    /// a local stand-in, so a missing `TABLE_NAME` stops start-up.
+    pub in_lambda: bool,
+    /// `ROOM_CREATION`, `RECORD_ROOMS_ON_JOIN`, `ROOM_CONFIRM_AFTER_SECONDS`.
+    pub room_policy: RoomPolicy,
+    /// `ROOM_RETENTION_DAYS`, `AUDIT_RETENTION_DAYS`.
+    pub retention: Retention,
 }
 
 /// Verify send limits (SMS pumping protection): at most `per_user` sends per user in each
@@ -185,6 +194,9 @@ impl Config {
             secrets_cache_ttl_seconds,
             verify_limits: VerifyLimits::from_env(&env)?,
             recording_times: RecordingTimes::from_env(&env)?,
+            in_lambda: env.optional("AWS_LAMBDA_FUNCTION_NAME").is_some(),
+            room_policy: RoomPolicy::from_env(&env)?,
+            retention: Retention::from_env(&env)?,
         })
     }
 

@@ -8,6 +8,7 @@
 //! may be settled, and how pages are cut, is the domain's ([`crate::store::audit`]).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
@@ -18,13 +19,14 @@ use super::keys::{Key, audit_partition};
 use super::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error, transaction_error};
 use crate::store::StoreError;
 use crate::store::audit::{
-    AuditAction, AuditEntry, AuditOutcome, AuditQuery, AuditStorage, Fetched, RETENTION, Settlement,
+    AuditAction, AuditEntry, AuditOutcome, AuditQuery, AuditStorage, Fetched, Settlement,
 };
 
-/// The item of `entry` filed under `filed_under` (a room SID; `None`: the tenant's partition).
-fn to_item(entry: &AuditEntry, filed_under: Option<&str>) -> Item {
+/// The item of `entry` filed under `filed_under` (a room SID; `None`: the tenant's partition),
+/// kept for `retention` after the entry's time.
+fn to_item(entry: &AuditEntry, filed_under: Option<&str>, retention: Duration) -> Item {
     let mut item = Key::audit(&entry.tenant, filed_under, &entry.position()).into_item();
-    let expires = entry.time.unix_timestamp() + RETENTION.as_secs() as i64;
+    let expires = entry.time.unix_timestamp() + retention.as_secs() as i64;
     item.extend([
         ("id".to_string(), s(&entry.id)),
         ("time_us".to_string(), n(entry.time_micros())),
@@ -127,7 +129,7 @@ impl DynamoTable {
         self.client()
             .put_item()
             .table_name(self.table())
-            .set_item(Some(to_item(entry, filed_under)))
+            .set_item(Some(to_item(entry, filed_under, self.retention.audit)))
             .condition_expression(condition.expression())
             .set_expression_attribute_names(Some(condition.names()))
             .set_expression_attribute_values(condition.values())
@@ -169,7 +171,7 @@ impl DynamoTable {
     ) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(self.table())
-            .set_item(Some(to_item(entry, filed_under)))
+            .set_item(Some(to_item(entry, filed_under, self.retention.audit)))
             .condition_expression(condition.expression())
             .set_expression_attribute_names(Some(condition.names()))
             .set_expression_attribute_values(condition.values())
@@ -217,16 +219,10 @@ impl AuditStorage for DynamoTable {
             .after
             .map(|at| Key::audit(query.tenant, room, at).into_item());
         let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(":pk", s(audit_partition(query.tenant, room)))
+            .query_partition(audit_partition(query.tenant, room))
             .scan_index_forward(false)
             .limit(i32::try_from(query.count).unwrap_or(i32::MAX))
             .set_exclusive_start_key(start)
-            .consistent_read(true)
             .send()
             .await
             .map_err(sdk_error)?;

@@ -1,5 +1,6 @@
 //! Composition records in DynamoDB: item [`Key::composition`], in the room's own partition;
-//! and each room name's latest recording, [`Key::latest_recording`].
+//! and each room name's latest recording, [`Key::latest_recording`]. Both are kept as long as the
+//! room's items (`ROOM_RETENTION_DAYS` after they are written).
 //!
 //! An event is one `UpdateItem` whose condition is [`CompositionRecord::takes`]: not final, and
 //! an older `event_at_ms` (or the same with a lower `event_stage`). A stale event's write fails
@@ -16,7 +17,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 
 use super::due::{DUE_AT, DUE_PK};
 use super::keys::Key;
-use super::{Attributes, DynamoTable, PK, n, s, sdk_error};
+use super::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error, unless_conflict};
 use crate::store::StoreError;
 use crate::store::compositions::{
     CompositionEvent, CompositionRecord, CompositionRecords, CompositionStatus, CreatedComposition,
@@ -35,12 +36,10 @@ fn with_finals(b: UpdateItemFluentBuilder) -> UpdateItemFluentBuilder {
         .expression_attribute_values(":deleted", s(CompositionStatus::Deleted.as_str()))
 }
 
-/// A failed condition as `Ok(otherwise)`; any other failure as it is.
-fn unless_conflict<T>(result: Result<T, StoreError>, otherwise: T) -> Result<T, StoreError> {
-    match result {
-        Err(StoreError::Conflict(_)) => Ok(otherwise),
-        other => other,
-    }
+/// `item` with the TTL of a room's items: a composition is kept as long as its room.
+fn kept(mut item: Item, ttl: AttributeValue) -> Item {
+    item.insert(TTL.to_string(), ttl);
+    item
 }
 
 impl DynamoTable {
@@ -63,23 +62,15 @@ impl CompositionRecords for DynamoTable {
                 created.stuck_due,
             )
         };
-        let put = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item::to_item(&fresh)))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await
-            .map(|_| true)
-            .map_err(sdk_error);
-        if !unless_conflict(put, false)? {
+        let item = kept(item::to_item(&fresh), self.room_ttl());
+        if !self.put_new(item).await? {
             // A callback made the record first: it keeps what it holds.
             self.update_composition(&created.room_sid)
-                .update_expression("SET #created = if_not_exists(#created, :created)")
+                .update_expression("SET #created = if_not_exists(#created, :created), #ttl = :ttl")
                 .expression_attribute_names("#created", "created_at")
+                .expression_attribute_names("#ttl", TTL)
                 .expression_attribute_values(":created", n(created.created_at))
+                .expression_attribute_values(":ttl", self.room_ttl())
                 .send()
                 .await
                 .map_err(sdk_error)?;
@@ -89,6 +80,7 @@ impl CompositionRecords for DynamoTable {
             ("room_sid".to_string(), s(&created.room_sid)),
             ("ended_at".to_string(), n(created.room_ended_at)),
         ]);
+        let pointer = kept(pointer, self.room_ttl());
         let put = self
             .client()
             .put_item()

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 
 use super::keys::Key;
-use super::{Attributes, DynamoTable, Item, PK, SK, n, s, sdk_error};
+use super::{Attributes, DynamoTable, Item, PK, SK, n, s, sdk_error, unless_conflict};
 use crate::store::StoreError;
 use crate::store::due::{DueCursor, DueEntry, DueKind, DuePage, DueWork};
 
@@ -70,20 +70,8 @@ impl DueWork for DynamoTable {
             (DUE_AT.to_string(), n(due_at)),
             ("attempts".to_string(), n(0)),
         ]);
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match result.map_err(sdk_error) {
-            // Already owed: it keeps its due time and attempts.
-            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
-            Err(e) => Err(e),
-        }
+        // Already owed (`false`): it keeps its due time and attempts.
+        self.put_new(item).await.map(|_| ())
     }
 
     async fn settle_composition(&self, room_sid: &str) -> Result<(), StoreError> {
@@ -113,15 +101,12 @@ impl DueWork for DynamoTable {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
-        match result.map_err(sdk_error) {
-            Ok(out) => {
-                let attrs = out.attributes.unwrap_or_default();
-                Attributes::of("owed composition", &attrs).number("attempts")
-            }
-            // Settled meanwhile.
-            Err(StoreError::Conflict(_)) => Ok(0),
-            Err(e) => Err(e),
-        }
+        // Settled meanwhile: no attempts.
+        let Some(out) = unless_conflict(result.map(Some).map_err(sdk_error), None)? else {
+            return Ok(0);
+        };
+        let attrs = out.attributes.unwrap_or_default();
+        Attributes::of("owed composition", &attrs).number("attempts")
     }
 
     async fn due(

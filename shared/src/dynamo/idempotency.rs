@@ -6,15 +6,15 @@
 //! item's `claim_token` being the one this claim wrote: a `ConditionalCheckFailed` there means the
 //! claim lapsed and another invocation holds the key now ([`Settled::NotOwner`]).
 
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 
 use super::keys::Key;
-use super::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error};
+use super::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error, unless_conflict};
 use crate::clock::{unix_millis, unix_seconds};
 use crate::store::StoreError;
 use crate::store::idempotency::{IdempotencyRecord, IdempotencyStore, PutOutcome, Settled, Status};
@@ -23,6 +23,13 @@ const IN_PROGRESS: &str = "INPROGRESS";
 const COMPLETED: &str = "COMPLETED";
 /// The settling writes' condition: the item is still the claim that wrote this token.
 const OWNED: &str = "#token = :token";
+
+/// The names and values of [`OWNED`] for the claim that wrote `record`.
+fn owned_by(record: &IdempotencyRecord) -> (HashMap<String, String>, Item) {
+    let names = HashMap::from([("#token".to_string(), "claim_token".to_string())]);
+    let values = Item::from([(":token".to_string(), s(&record.claim_token))]);
+    (names, values)
+}
 
 fn to_item(r: &IdempotencyRecord) -> Item {
     let status = match r.status {
@@ -104,42 +111,34 @@ impl IdempotencyStore for DynamoTable {
     }
 
     async fn save_success(&self, record: &IdempotencyRecord) -> Result<Settled, StoreError> {
+        let (names, values) = owned_by(record);
         let result = self
             .client()
             .put_item()
             .table_name(self.table())
             .set_item(Some(to_item(record)))
             .condition_expression(OWNED)
-            .expression_attribute_names("#token", "claim_token")
-            .expression_attribute_values(":token", s(&record.claim_token))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
             .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Settled::Done),
-            Err(err) => match err.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(Settled::NotOwner),
-                _ => Err(sdk_error(err)),
-            },
-        }
+            .await
+            .map(|_| Settled::Done);
+        unless_conflict(result.map_err(sdk_error), Settled::NotOwner)
     }
 
     async fn delete(&self, record: &IdempotencyRecord) -> Result<Settled, StoreError> {
+        let (names, values) = owned_by(record);
         let result = self
             .client()
             .delete_item()
             .table_name(self.table())
             .set_key(Some(Key::idempotency(&record.key).into_item()))
             .condition_expression(OWNED)
-            .expression_attribute_names("#token", "claim_token")
-            .expression_attribute_values(":token", s(&record.claim_token))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
             .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Settled::Done),
-            Err(err) => match err.as_service_error() {
-                Some(DeleteItemError::ConditionalCheckFailedException(_)) => Ok(Settled::NotOwner),
-                _ => Err(sdk_error(err)),
-            },
-        }
+            .await
+            .map(|_| Settled::Done);
+        unless_conflict(result.map_err(sdk_error), Settled::NotOwner)
     }
 }

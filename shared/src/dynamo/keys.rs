@@ -6,6 +6,8 @@
 //! |---|---|---|
 //! | room record | `room#{room_sid}` | `room` |
 //! | room owner | `room#{room_sid}` | `owner` |
+//! | a room's participant | `room#{room_sid}` | `participant#{participant_sid}` |
+//! | what a room unique name stands for | `room#name#{unique_name}` | `name` |
 //! | composition record | `room#{room_sid}` | `composition` |
 //! | a room's latest recording, by name | `recording#{unique_name}` | `latest` |
 //! | a room that may owe its composition | `due#room#{room_sid}` | `owed` |
@@ -14,7 +16,9 @@
 //! | audit entry, the tenant's copy | `audit#{tenant}#-` | `{time in µs, 17 digits}#{id}` |
 //! | audit entry naming a room, the room's copy | `audit#{tenant}#{room_sid}` | the same |
 //!
-//! A room's record and owner share a partition, so one room's items sit together. Every audit
+//! A room's record, owner and participants share a partition, so one room's items sit together
+//! and its presence is one `Query`. (Room SIDs start `RM`, so no room partition is ever
+//! `room#name#…`.) Every audit
 //! entry is in its tenant's partition, and one naming a room in that room's too (written
 //! together), so a tenant's log and a room's are each one `Query`. Audit sort keys are
 //! fixed-width, so their byte order is the order of time, then id: one `Query` with
@@ -39,6 +43,19 @@ impl Key {
     /// A room's owner.
     pub(crate) fn owner(room_sid: &str) -> Self {
         Self::new(room_partition(room_sid), "owner")
+    }
+
+    /// A room's participant, by participant SID.
+    pub(crate) fn participant(room_sid: &str, participant_sid: &str) -> Self {
+        Self::new(
+            room_partition(room_sid),
+            format!("{PARTICIPANT_PREFIX}{participant_sid}"),
+        )
+    }
+
+    /// What the room unique name `unique_name` stands for.
+    pub(crate) fn room_name(unique_name: &str) -> Self {
+        Self::new(format!("room#name#{unique_name}"), "name")
     }
 
     /// A room's composition record.
@@ -98,8 +115,11 @@ impl Key {
 }
 
 const OWED_PREFIX: &str = "due#room#";
+/// The start of every participant item's sort key.
+pub(crate) const PARTICIPANT_PREFIX: &str = "participant#";
 
-fn room_partition(room_sid: &str) -> String {
+/// The partition of a room's items.
+pub(crate) fn room_partition(room_sid: &str) -> String {
     format!("room#{room_sid}")
 }
 
@@ -123,6 +143,14 @@ mod tests {
         assert_eq!(
             parts(Key::owner(rm)),
             (format!("room#{rm}"), "owner".into())
+        );
+        assert_eq!(
+            parts(Key::participant(rm, "PA1")),
+            (format!("room#{rm}"), "participant#PA1".into())
+        );
+        assert_eq!(
+            parts(Key::room_name("acme:class:9f3c2b1a")),
+            ("room#name#acme:class:9f3c2b1a".into(), "name".into())
         );
         assert_eq!(
             parts(Key::idempotency("composition:RM1")),

@@ -1,17 +1,20 @@
-//! Room owners in DynamoDB: item [`Key::owner`]. The same partition holds the room's other items
-//! (its record), which this file never touches.
+//! Room owners in DynamoDB: item [`Key::owner`], kept `ROOM_RETENTION_DAYS` after it is written.
+//! The same partition holds the room's other items (its record, its participants), which this
+//! file never touches.
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::keys::Key;
-use super::{Attributes, DynamoTable, Item, PK, s, sdk_error};
+use super::{Attributes, DynamoTable, Item, TTL, s};
 use crate::names::E164;
 use crate::store::StoreError;
 use crate::store::owners::{RoomOwner, RoomOwners};
 
-fn to_item(owner: &RoomOwner) -> Item {
+fn to_item(owner: &RoomOwner, ttl: AttributeValue) -> Item {
     let mut item = Key::owner(&owner.room_sid).into_item();
     item.extend([
+        (TTL.to_string(), ttl),
         ("room_sid".to_string(), s(&owner.room_sid)),
         ("room".to_string(), s(&owner.room)),
         ("sub".to_string(), s(&owner.sub)),
@@ -38,25 +41,12 @@ fn from_item(item: &Item) -> Result<RoomOwner, StoreError> {
 #[async_trait]
 impl RoomOwners for DynamoTable {
     async fn set_owner(&self, owner: &RoomOwner) -> Result<(), StoreError> {
-        self.put(to_item(owner)).await
+        self.put(to_item(owner, self.room_ttl())).await
     }
 
     async fn claim_owner(&self, owner: &RoomOwner) -> Result<bool, StoreError> {
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(owner)))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match result.map_err(sdk_error) {
-            Ok(_) => Ok(true),
-            // Someone owns it already: the answer, not a failure.
-            Err(StoreError::Conflict(_)) => Ok(false),
-            Err(e) => Err(e),
-        }
+        // Someone owns it already: the answer (`false`), not a failure.
+        self.put_new(to_item(owner, self.room_ttl())).await
     }
 
     async fn owner(&self, room_sid: &str) -> Result<Option<RoomOwner>, StoreError> {

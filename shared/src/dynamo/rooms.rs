@@ -1,25 +1,30 @@
-//! Room records in DynamoDB: item [`Key::room`]. The same partition holds the room's owner,
-//! which this file never touches.
+//! Room records in DynamoDB: item [`Key::room`]. The same partition holds the room's owner
+//! (`owners`) and participants ([`participants`]); what a name stands for is [`names`]. Every
+//! write refreshes the item's TTL: kept `ROOM_RETENTION_DAYS` after its last change.
 //!
 //! Every change is one `UpdateItem` whose expression only adds: participants go into a string
 //! set with `ADD`, `created_at` and an in-progress status are set only if absent, and the update
 //! returns the whole item after it (`ALL_NEW`). Concurrent callbacks for one room therefore never
 //! overwrite each other's changes, and no read is needed to decide what follows.
 
+mod names;
+mod participants;
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::expression::Expression;
 use super::keys::Key;
-use super::{Attributes, DynamoTable, Item, PK, n, s, sdk_error};
+use super::{Attributes, DynamoTable, Item, PK, TTL, n, s, sdk_error};
 use crate::store::StoreError;
 use crate::store::rooms::{RoomChange, RoomRecord, RoomRecords, RoomStatus, RoomUpdate};
 
 const IN_PROGRESS: &str = "in-progress";
 const COMPLETED: &str = "completed";
 
-fn expression(update: &RoomUpdate) -> Expression {
+fn expression(update: &RoomUpdate, ttl: AttributeValue) -> Expression {
     let mut e = Expression::default();
+    e.set(TTL, ttl);
     e.set("room_sid", s(&update.room_sid));
     e.set("unique_name", s(&update.unique_name));
     if let Some(tenant) = &update.tenant {
@@ -54,7 +59,7 @@ fn expression(update: &RoomUpdate) -> Expression {
     e
 }
 
-fn from_item(item: &Item) -> Result<RoomRecord, StoreError> {
+pub(super) fn from_item(item: &Item) -> Result<RoomRecord, StoreError> {
     let a = Attributes::of("room", item);
     Ok(RoomRecord {
         room_sid: a.string("room_sid")?.to_string(),
@@ -77,7 +82,7 @@ fn from_item(item: &Item) -> Result<RoomRecord, StoreError> {
 #[async_trait]
 impl RoomRecords for DynamoTable {
     async fn apply_room_update(&self, update: &RoomUpdate) -> Result<RoomRecord, StoreError> {
-        let e = expression(update);
+        let e = expression(update, self.room_ttl());
         let out = self
             .client()
             .update_item()
@@ -110,13 +115,15 @@ impl RoomRecords for DynamoTable {
             .update_item()
             .table_name(self.table())
             .set_key(Some(Key::room(room_sid).into_item()))
-            .update_expression("SET #composition = :composition")
+            .update_expression("SET #composition = :composition, #ttl = :ttl")
             // Never create a record that holds nothing but a composition: with no record of
             // the room this is a conflict.
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#composition", "composition_sid")
             .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#ttl", TTL)
             .expression_attribute_values(":composition", s(composition_sid))
+            .expression_attribute_values(":ttl", self.room_ttl())
             .send()
             .await
             .map_err(sdk_error)?;
@@ -130,26 +137,34 @@ mod tests {
 
     #[test]
     fn an_ended_room_sets_its_status_while_other_changes_only_fill_it_in() {
-        let ended = expression(&RoomUpdate::example(RoomChange::Ended {
-            at: 5,
-            duration_seconds: Some(60),
-        }));
+        let ttl = || n(1);
+        let ended = expression(
+            &RoomUpdate::example(RoomChange::Ended {
+                at: 5,
+                duration_seconds: Some(60),
+            }),
+            ttl(),
+        );
+        assert!(ended.text().starts_with("SET #ttl = :ttl"));
         assert!(ended.text().contains("#status = :status"));
         assert!(
             ended
                 .text()
                 .contains("#duration_seconds = :duration_seconds")
         );
-        let joined = expression(&RoomUpdate::example(RoomChange::ParticipantSeen {
-            identity: "acme:u1".into(),
-        }));
+        let joined = expression(
+            &RoomUpdate::example(RoomChange::ParticipantSeen {
+                identity: "acme:u1".into(),
+            }),
+            ttl(),
+        );
         assert!(
             joined
                 .text()
                 .contains("#status = if_not_exists(#status, :status)")
         );
         assert!(joined.text().ends_with("ADD #participants :participants"));
-        let created = expression(&RoomUpdate::example(RoomChange::Created { at: 1 }));
+        let created = expression(&RoomUpdate::example(RoomChange::Created { at: 1 }), ttl());
         assert!(
             created
                 .text()

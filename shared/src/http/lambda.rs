@@ -14,7 +14,7 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, LambdaEvent, Request, Service};
 use serde_json::{Map, Value, json};
 
-use super::Handler;
+use super::{BODY_LIMIT, Handler, payload_too_large};
 use crate::error::ApiError;
 
 /// Runs `handler` under the Lambda runtime, each event through [`invoke`]: the whole `main` of an
@@ -29,16 +29,14 @@ pub async fn run_lambda(handler: impl Handler) -> Result<(), lambda_http::Error>
 
 /// One invocation: the API Gateway event (HTTP API or REST API) in, the API Gateway response out,
 /// as JSON. An event `lambda_http` cannot convert is answered 400 without calling `handler`:
-/// `malformed_body` for a body flagged base64 that is not, else `malformed_request`.
+/// `malformed_body` for a body flagged base64 that is not, else `malformed_request`; a body over
+/// [`BODY_LIMIT`] is a 413 `payload_too_large`, also without calling it.
 pub async fn invoke<H: Handler + ?Sized>(
     handler: &H,
     event: LambdaEvent<LambdaRequest>,
 ) -> Result<Value, lambda_http::Error> {
-    let refusal = if !body_decodes(&event.payload) {
-        ApiError::bad_request(
-            "malformed_body",
-            "the body is flagged base64 but is not valid base64",
-        )
+    let refusal = if let Some(refusal) = refuse_body(&event.payload) {
+        refusal
     } else {
         let service = lambda_http::service_fn(move |req: Request| async move {
             Ok::<_, std::convert::Infallible>(handler.handle(req).await)
@@ -52,25 +50,35 @@ pub async fn invoke<H: Handler + ?Sized>(
     };
     tracing::warn!(
         code = refusal.code(),
-        "request refused: lambda_http cannot convert the event"
+        "request refused before any handler ran"
     );
     Ok(response_json(refusal))
 }
 
-/// Whether the body, when flagged base64, decodes (`lambda_http` panics on one that does not).
-fn body_decodes(payload: &LambdaRequest) -> bool {
+/// Why the body must be refused before the conversion: flagged base64 but not base64
+/// (`lambda_http` panics on it), or larger than [`BODY_LIMIT`] once decoded.
+fn refuse_body(payload: &LambdaRequest) -> Option<ApiError> {
     use base64::Engine;
     let (flagged, body) = match payload {
         LambdaRequest::ApiGatewayV2(e) => (e.is_base64_encoded, e.body.as_deref()),
         LambdaRequest::ApiGatewayV1(e) => (e.is_base64_encoded, e.body.as_deref()),
         _ => (false, None),
     };
-    match body {
-        Some(body) if flagged => base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .is_ok(),
-        _ => true,
-    }
+    let body = body?;
+    let size = if flagged {
+        match base64::engine::general_purpose::STANDARD.decode(body) {
+            Ok(bytes) => bytes.len(),
+            Err(_) => {
+                return Some(ApiError::bad_request(
+                    "malformed_body",
+                    "the body is flagged base64 but is not valid base64",
+                ));
+            }
+        }
+    } else {
+        body.len()
+    };
+    (size > BODY_LIMIT).then(payload_too_large)
 }
 
 /// An error as the API Gateway response JSON, in the shape both payload formats accept.

@@ -10,13 +10,15 @@ mod owners;
 mod ratelimit;
 mod rooms;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::store::StoreError;
 use crate::store::idempotency::IdempotencyRecord;
 use crate::store::owners::RoomOwner;
 use crate::store::rooms::RoomRecord;
+use crate::store::rooms::names::RoomEntry;
+use crate::store::rooms::participants::ParticipantState;
 
 /// All tables of the embedded store.
 #[derive(Default)]
@@ -28,6 +30,10 @@ pub struct MemoryStore {
     pub(crate) ratelimit: Mutex<HashMap<(String, i64), (u32, i64)>>,
     /// Room SID → its record.
     pub(crate) rooms: Mutex<HashMap<String, RoomRecord>>,
+    /// Room unique name → what it stands for.
+    pub(crate) names: Mutex<HashMap<String, RoomEntry>>,
+    /// (room SID, participant SID) → what is known of the participant.
+    pub(crate) participants: Mutex<BTreeMap<(String, String), ParticipantState>>,
     /// Recordings: composition records, latest-recording pointers, rooms owing compositions.
     pub(crate) recordings: Mutex<compositions::Recordings>,
 }

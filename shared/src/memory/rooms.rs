@@ -1,5 +1,9 @@
 //! Room records in memory, with the DynamoDB adapter's semantics: each update is applied under
-//! one lock, only ever adding to the record.
+//! one lock, only ever adding to the record. Room names and participants: [`names`],
+//! [`participants`].
+
+mod names;
+mod participants;
 
 use async_trait::async_trait;
 

@@ -8,6 +8,8 @@ use std::fmt;
 
 use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::http::path_param;
+use lambda_http::Request;
 
 pub use e164::E164;
 pub use sid::{
@@ -35,6 +37,13 @@ impl RoomName {
         field: &str,
     ) -> Result<Self, ApiError> {
         Self::new(&caller.tenant, kind, id, field)
+    }
+
+    /// The caller's tenant's room named by the path parameters `type` and `id` (errors
+    /// prefixed `path`).
+    pub fn in_path(caller: &Caller, req: &Request) -> Result<Self, ApiError> {
+        let (kind, id) = (path_param(req, "type")?, path_param(req, "id")?);
+        Self::for_caller(caller, &kind, &id, "path")
     }
 
     /// A room name from its parts, each checked.
@@ -159,15 +168,7 @@ mod tests {
     use super::*;
 
     fn caller() -> Caller {
-        Caller {
-            tenant: "acme".into(),
-            sub: "u1".into(),
-            scopes: vec![],
-            phone_number: None,
-            phone_number_verified: false,
-            email: None,
-            email_verified: false,
-        }
+        Caller::new("acme", "u1")
     }
 
     #[test]

@@ -117,7 +117,10 @@ impl Composer {
                     .map_err(Failure::Twilio)?;
                 let sid = ensured.composition().sid.clone();
                 let how = match ensured {
-                    Ensured::Created(_) => "composition created",
+                    Ensured::Created(_) => {
+                        crate::metrics::count(crate::metrics::COMPOSITION_CREATED, &[]);
+                        "composition created"
+                    }
                     Ensured::Found(_) => "existing composition reused",
                 };
                 tracing::info!(room_sid = %room, composition_sid = %sid, "{how}");

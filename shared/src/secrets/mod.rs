@@ -14,10 +14,11 @@ mod cache;
 mod store;
 pub mod versions;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::names::is_sid;
@@ -43,13 +44,43 @@ pub struct TwilioCredentials {
     pub step_up_key: Option<StepUpKey>,
 }
 
-/// The account's Auth Token, for webhook signatures and key management only.
+/// The account's Auth Token, for webhook signatures and key management only, and the shared keys
+/// of Twilio's webhook configuration (public beta), for callbacks signed with one instead.
+///
+/// A secret read only by the callback functions may hold `webhook_keys` and no `auth_token`:
+/// when every callback is signed with a shared key, they never need the Auth Token.
 #[derive(Clone, Debug, Deserialize)]
 pub struct AuthCredentials {
     /// `AC…`
     pub account_sid: String,
-    /// The Auth Token.
-    pub auth_token: SecretString,
+    /// The Auth Token (`auth_token`); key rotation and Auth-Token-signed callbacks need it.
+    #[serde(default)]
+    pub auth_token: Option<SecretString>,
+    /// `webhook_keys`: shared key id (as `X-Twilio-Webhooks-Signature-Settings` names it) → the
+    /// key's secret. Its `Debug` shows the ids only.
+    #[serde(default)]
+    pub webhook_keys: BTreeMap<String, SecretString>,
+}
+
+impl AuthCredentials {
+    /// The Auth Token, or why there is none.
+    pub fn auth_token(&self) -> Result<&SecretString, SecretError> {
+        self.auth_token.as_ref().ok_or_else(|| {
+            SecretError::Missing("the auth secret holds no auth_token (webhook_keys only)".into())
+        })
+    }
+}
+
+/// One of the two secrets of API.md: what a function says it reads, so that start-up checks the
+/// ones it takes from the environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretKind {
+    /// The API key (`TWILIO_SECRET_ID`, else `TWILIO_ACCOUNT_SID`, `TWILIO_API_KEY`,
+    /// `TWILIO_API_SECRET`).
+    ApiKey,
+    /// The Auth Token or webhook keys (`TWILIO_AUTH_SECRET_ID`, else `TWILIO_ACCOUNT_SID` with
+    /// `TWILIO_AUTH_TOKEN` and/or `TWILIO_WEBHOOK_KEYS`).
+    Auth,
 }
 
 /// Why credentials could not be had.
@@ -76,7 +107,7 @@ pub enum SecretError {
 pub trait Secrets: Send + Sync {
     /// The API key (`TWILIO_SECRET_ID`).
     async fn twilio(&self) -> Result<Arc<TwilioCredentials>, SecretError>;
-    /// The Auth Token (`TWILIO_AUTH_SECRET_ID`).
+    /// The Auth Token and webhook keys (`TWILIO_AUTH_SECRET_ID`).
     async fn auth(&self) -> Result<Arc<AuthCredentials>, SecretError>;
 }
 
@@ -101,6 +132,20 @@ impl Check for AuthCredentials {
     fn check(&self) -> Result<(), String> {
         if !is_sid(&self.account_sid, "AC") {
             return Err("account_sid is not an AC SID".into());
+        }
+        let token = self.auth_token.as_ref();
+        if token.is_some_and(|t| t.expose_secret().is_empty()) {
+            return Err("auth_token is empty".into());
+        }
+        if token.is_none() && self.webhook_keys.is_empty() {
+            return Err("it holds neither auth_token nor webhook_keys".into());
+        }
+        if self
+            .webhook_keys
+            .iter()
+            .any(|(id, key)| id.trim().is_empty() || key.expose_secret().is_empty())
+        {
+            return Err("webhook_keys has an empty key id or key".into());
         }
         Ok(())
     }
@@ -161,5 +206,37 @@ mod tests {
         bad["step_up_key"] = "short-but-secret".into();
         let err = parse::<TwilioCredentials>("id", &bad.to_string()).unwrap_err();
         assert!(!err.to_string().contains("short-but-secret"), "{err}");
+    }
+
+    #[test]
+    fn an_auth_secret_holds_a_token_or_webhook_keys_and_prints_neither() {
+        let sid = "AC00000000000000000000000000000001";
+        let keys_only = serde_json::json!({"account_sid": sid, "webhook_keys": {"k1": "key-one"}});
+        let creds = parse::<AuthCredentials>("id", &keys_only.to_string()).unwrap();
+        assert!(creds.auth_token.is_none());
+        assert_eq!(creds.webhook_keys["k1"].expose_secret(), "key-one");
+        assert!(
+            creds.auth_token().is_err(),
+            "key management needs the token"
+        );
+        let printed = format!("{creds:?}");
+        assert!(
+            printed.contains("k1") && !printed.contains("key-one"),
+            "{printed}"
+        );
+        for bad in [
+            serde_json::json!({"account_sid": sid}),
+            serde_json::json!({"account_sid": sid, "webhook_keys": {}}),
+            serde_json::json!({"account_sid": sid, "webhook_keys": {"k1": ""}}),
+            serde_json::json!({"account_sid": sid, "auth_token": ""}),
+        ] {
+            assert!(
+                parse::<AuthCredentials>("id", &bad.to_string()).is_err(),
+                "{bad}"
+            );
+        }
+        let token_only = serde_json::json!({"account_sid": sid, "auth_token": "t0ken"});
+        let creds = parse::<AuthCredentials>("id", &token_only.to_string()).unwrap();
+        assert_eq!(creds.auth_token().unwrap().expose_secret(), "t0ken");
     }
 }

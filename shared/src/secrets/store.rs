@@ -1,6 +1,7 @@
 //! [`SecretStore`], the production [`Secrets`]: each secret from Secrets Manager when its id is
 //! configured (cached for `SECRETS_CACHE_TTL_SECONDS`), else from the environment.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,11 +11,14 @@ use serde::Deserialize;
 
 use super::cache::Cached;
 use super::versions::{CURRENT, sdk_error};
-use super::{AuthCredentials, Check, SecretError, Secrets, TwilioCredentials, parse};
+use super::{AuthCredentials, Check, SecretError, SecretKind, Secrets, TwilioCredentials, parse};
+use crate::config::ConfigError;
+use crate::names::is_sid;
 
-/// One secret: either read once from the environment, or fetched from Secrets Manager and cached.
+/// One secret: either read once from the environment (or why it could not be), or fetched from
+/// Secrets Manager and cached.
 enum Source<T> {
-    Env(Result<Arc<T>, String>),
+    Env(Result<Arc<T>, ConfigError>),
     Manager { id: String, cache: Cached<T> },
 }
 
@@ -28,7 +32,8 @@ pub struct SecretStore {
 
 impl SecretStore {
     /// Builds the store. `client` is needed only when an id is given; `ttl` is how long a
-    /// fetched secret is served before it is refreshed.
+    /// fetched secret is served before it is refreshed. The environment is read here, once:
+    /// [`SecretStore::check`] tells at start-up what is missing from it.
     pub fn new(
         client: Option<aws_sdk_secretsmanager::Client>,
         twilio_secret_id: Option<String>,
@@ -36,45 +41,29 @@ impl SecretStore {
         ttl: Duration,
         env: impl Fn(&str) -> Option<String>,
     ) -> Self {
-        let var = |name: &str| {
-            env(name)
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| name.to_string())
-        };
-        let twilio = match twilio_secret_id {
-            Some(id) => Source::Manager {
-                id,
-                cache: Cached::new(ttl),
-            },
-            None => Source::Env((|| {
-                let creds = TwilioCredentials {
-                    account_sid: var("TWILIO_ACCOUNT_SID")?,
-                    api_key_sid: var("TWILIO_API_KEY")?,
-                    api_key_secret: SecretString::from(var("TWILIO_API_SECRET")?),
-                    step_up_key: None,
-                };
-                creds.check()?;
-                Ok(Arc::new(creds))
-            })()),
-        };
-        let auth = match auth_secret_id {
-            Some(id) => Source::Manager {
-                id,
-                cache: Cached::new(ttl),
-            },
-            None => Source::Env((|| {
-                let creds = AuthCredentials {
-                    account_sid: var("TWILIO_ACCOUNT_SID")?,
-                    auth_token: SecretString::from(var("TWILIO_AUTH_TOKEN")?),
-                };
-                creds.check()?;
-                Ok(Arc::new(creds))
-            })()),
-        };
         Self {
             client,
-            twilio,
-            auth,
+            twilio: Source::new(twilio_secret_id, ttl, || api_key_from_env(&env)),
+            auth: Source::new(auth_secret_id, ttl, || auth_from_env(&env)),
+        }
+    }
+
+    /// Whether the secret `kind` can be had: read from the environment, all its variables are
+    /// present and well formed (else the error names the first that is not); from Secrets
+    /// Manager, a client exists (its content is checked when first fetched).
+    pub fn check(&self, kind: SecretKind) -> Result<(), ConfigError> {
+        let (manager, var) = match kind {
+            SecretKind::ApiKey => (self.twilio.env_error(), "TWILIO_SECRET_ID"),
+            SecretKind::Auth => (self.auth.env_error(), "TWILIO_AUTH_SECRET_ID"),
+        };
+        match manager {
+            Some(Some(e)) => Err(e.clone()),
+            Some(None) => Ok(()),
+            None if self.client.is_none() => Err(ConfigError::new(
+                var,
+                "is set, but no Secrets Manager client was built to read it",
+            )),
+            None => Ok(()),
         }
     }
 
@@ -83,7 +72,9 @@ impl SecretStore {
         T: for<'de> Deserialize<'de> + Check + Send + Sync,
     {
         match source {
-            Source::Env(value) => value.clone().map_err(SecretError::Missing),
+            Source::Env(value) => value
+                .clone()
+                .map_err(|e| SecretError::Missing(e.to_string())),
             Source::Manager { id, cache } => {
                 let client = self.client.as_ref().ok_or_else(|| {
                     SecretError::Missing(format!("no Secrets Manager client for {id}"))
@@ -109,6 +100,107 @@ impl SecretStore {
             }
         }
     }
+}
+
+impl<T> Source<T> {
+    /// Secrets Manager when `id` is set, else what `from_env` reads.
+    fn new(
+        id: Option<String>,
+        ttl: Duration,
+        from_env: impl FnOnce() -> Result<Arc<T>, ConfigError>,
+    ) -> Self {
+        match id {
+            Some(id) => Source::Manager {
+                id,
+                cache: Cached::new(ttl),
+            },
+            None => Source::Env(from_env()),
+        }
+    }
+
+    /// `None` for Secrets Manager; for the environment, `Some` of what is wrong, if anything.
+    fn env_error(&self) -> Option<Option<&ConfigError>> {
+        match self {
+            Source::Env(value) => Some(value.as_ref().err()),
+            Source::Manager { .. } => None,
+        }
+    }
+}
+
+/// A variable that must be set (empty counts as unset).
+fn required(
+    env: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+) -> Result<String, ConfigError> {
+    env(var).filter(|v| !v.is_empty()).ok_or_else(|| {
+        ConfigError::new(var, "is required by this function, as no secret id is set")
+    })
+}
+
+fn account_sid(env: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let sid = required(env, "TWILIO_ACCOUNT_SID")?;
+    if !is_sid(&sid, "AC") {
+        return Err(ConfigError::new("TWILIO_ACCOUNT_SID", "is not an AC SID"));
+    }
+    Ok(sid)
+}
+
+/// The API key from `TWILIO_ACCOUNT_SID`, `TWILIO_API_KEY` and `TWILIO_API_SECRET`.
+fn api_key_from_env(
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Arc<TwilioCredentials>, ConfigError> {
+    let account_sid = account_sid(env)?;
+    let api_key_sid = required(env, "TWILIO_API_KEY")?;
+    if !is_sid(&api_key_sid, "SK") {
+        return Err(ConfigError::new("TWILIO_API_KEY", "is not an SK SID"));
+    }
+    let creds = TwilioCredentials {
+        account_sid,
+        api_key_sid,
+        api_key_secret: SecretString::from(required(env, "TWILIO_API_SECRET")?),
+        step_up_key: None,
+    };
+    creds
+        .check()
+        .map_err(|reason| ConfigError::new("TWILIO_API_KEY", reason))?;
+    Ok(Arc::new(creds))
+}
+
+/// The Auth Token (`TWILIO_AUTH_TOKEN`) and webhook keys (`TWILIO_WEBHOOK_KEYS`, the JSON of the
+/// secret's `webhook_keys` field), at least one of them, and `TWILIO_ACCOUNT_SID`.
+fn auth_from_env(
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Arc<AuthCredentials>, ConfigError> {
+    let account_sid = account_sid(env)?;
+    let auth_token = env("TWILIO_AUTH_TOKEN")
+        .filter(|v| !v.is_empty())
+        .map(SecretString::from);
+    let webhook_keys = match env("TWILIO_WEBHOOK_KEYS").filter(|v| !v.trim().is_empty()) {
+        None => BTreeMap::new(),
+        // Not serde's message, which could quote a key.
+        Some(json) => serde_json::from_str(&json).map_err(|_| {
+            ConfigError::new(
+                "TWILIO_WEBHOOK_KEYS",
+                r#"must be a JSON object of shared key id to key: {"webhooks_sharedkey_…":"…"}"#,
+            )
+        })?,
+    };
+    if auth_token.is_none() && webhook_keys.is_empty() {
+        return Err(ConfigError::new(
+            "TWILIO_AUTH_TOKEN",
+            "is required by this function, as no secret id is set (or TWILIO_WEBHOOK_KEYS, \
+             when every callback is signed with a shared key)",
+        ));
+    }
+    let creds = AuthCredentials {
+        account_sid,
+        auth_token,
+        webhook_keys,
+    };
+    creds
+        .check()
+        .map_err(|reason| ConfigError::new("TWILIO_WEBHOOK_KEYS", reason))?;
+    Ok(Arc::new(creds))
 }
 
 #[async_trait]

@@ -20,28 +20,30 @@ use idempotency::IdempotencyStore;
 use owners::RoomOwners;
 use ratelimit::RateLimitStore;
 use rooms::RoomRecords;
+use rooms::names::RoomNames;
+use rooms::participants::RoomParticipants;
 
-/// Every store trait: what one table (or the embedded store) provides. Functions hold an
-/// `Arc<dyn Store>` and hand each part the narrow trait it asks for. (Each part is already
-/// `Send + Sync`.)
-pub trait Store:
-    IdempotencyStore
-    + AuditLog
-    + CompositionRecords
-    + DueWork
-    + RoomOwners
-    + RateLimitStore
-    + RoomRecords
-{
+/// Declares [`Store`], the union of the store traits listed once, and implements it for every
+/// type that has them all.
+macro_rules! store {
+    ($first:path $(, $part:path)* $(,)?) => {
+        /// Every store trait: what one table (or the embedded store) provides. Functions hold an
+        /// `Arc<dyn Store>` and hand each part the narrow trait it asks for. (Each part is
+        /// already `Send + Sync`.)
+        pub trait Store: $first $(+ $part)* {}
+
+        impl<T> Store for T where T: $first $(+ $part)* {}
+    };
 }
 
-impl<T> Store for T where
-    T: IdempotencyStore
-        + AuditLog
-        + CompositionRecords
-        + DueWork
-        + RoomOwners
-        + RateLimitStore
-        + RoomRecords
-{
-}
+store!(
+    IdempotencyStore,
+    AuditLog,
+    CompositionRecords,
+    DueWork,
+    RoomOwners,
+    RateLimitStore,
+    RoomRecords,
+    RoomNames,
+    RoomParticipants,
+);

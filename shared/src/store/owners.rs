@@ -1,6 +1,6 @@
-//! A room's owner: the admin who created it through POST /admin/rooms. Their `sub` decides who
-//! may fetch the room's recording, and their `phone_number` claim is where the recording-ready
-//! SMS goes.
+//! A room's owner: the admin who created it through POST /admin/rooms, or the user whose join
+//! created it (`ROOM_CREATION=on_join`). Their `sub` decides who may fetch the room's recording,
+//! and their verified `phone_number` claim is where the recording-ready SMS goes.
 
 use async_trait::async_trait;
 
@@ -23,12 +23,13 @@ pub struct RoomOwner {
 /// Where room owners are kept.
 #[async_trait]
 pub trait RoomOwners: Send + Sync {
-    /// Records the room's creator, replacing any owner recorded before: the admin whose request
-    /// Twilio answered with a new room is its owner.
+    /// Records the room's creator, replacing any owner recorded before: the admin or joiner
+    /// whose request Twilio answered with a new room is its owner.
     async fn set_owner(&self, owner: &RoomOwner) -> Result<(), StoreError>;
 
     /// Records `owner` unless the room already has one; returns whether it was recorded. For an
-    /// admin who found the room already in progress: they own it only if no one else does.
+    /// admin (or a joiner) who found the room already in progress: they own it only if no one
+    /// else does, which is the case only when its creator's own record was lost.
     async fn claim_owner(&self, owner: &RoomOwner) -> Result<bool, StoreError>;
 
     /// The room's owner, if one is recorded.

@@ -4,6 +4,12 @@
 //! Callbacks arrive concurrently and out of order, so each one is applied as one atomic update
 //! that only adds to the record: a participant joins the set, `recorded` only turns true, and a
 //! room that ended stays ended whatever arrives after.
+//!
+//! Beside the record, per room: what its unique name stands for ([`names`]) and who is in it
+//! ([`participants`]).
+
+pub mod names;
+pub mod participants;
 
 use std::collections::BTreeSet;
 

@@ -34,6 +34,8 @@ use crate::secrets::TwilioCredentials;
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Attempts at most, whatever the deadline.
 const MAX_ATTEMPTS: u32 = 5;
+/// Who we say we are to Twilio.
+const USER_AGENT: &str = concat!("twilio-video-backend/", env!("CARGO_PKG_VERSION"));
 
 /// The Twilio REST client. Cheap to clone; build once at cold start.
 #[derive(Clone, Debug)]
@@ -42,17 +44,28 @@ pub struct TwilioClient {
     timeout: Duration,
 }
 
+/// The HTTP client could not be built (its TLS set-up failed). There is no fallback: a default
+/// client would lack the timeouts and would follow redirects.
+#[derive(Debug, thiserror::Error)]
+#[error("the Twilio HTTP client cannot be built: {0}")]
+pub struct ClientError(String);
+
 impl TwilioClient {
-    /// A client whose attempts each time out after `timeout` (or sooner, at the deadline).
-    pub fn new(timeout: Duration) -> Self {
+    /// A client whose attempts each time out after `timeout` (or sooner, at the deadline), and
+    /// that never follows a redirect.
+    pub fn new(timeout: Duration) -> Result<Self, ClientError> {
+        Self::build(timeout, USER_AGENT)
+    }
+
+    fn build(timeout: Duration, user_agent: &str) -> Result<Self, ClientError> {
         // reqwest is built without a crypto provider of its own: ring, as for the AWS SDK.
         let _ = rustls::crypto::ring::default_provider().install_default();
         // The process's one TLS configuration and root store (crate::https), shared with the SDK.
         let http = crate::https::client_builder(timeout)
-            .user_agent(concat!("twilio-video-backend/", env!("CARGO_PKG_VERSION")))
+            .user_agent(user_agent)
             .build()
-            .unwrap_or_default();
-        Self { http, timeout }
+            .map_err(|e| ClientError(e.to_string()))?;
+        Ok(Self { http, timeout })
     }
 
     /// Sends `call`, retrying as the module describes until `deadline`.
@@ -191,5 +204,20 @@ impl TwilioClient {
             request_id,
             retry_after,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_that_cannot_be_built_is_an_error_not_a_default_client() {
+        // A header value with a line break makes reqwest's builder fail, as a TLS set-up that
+        // fails would: the error comes back instead of a default client (which would have no
+        // timeouts and would follow redirects).
+        let err = TwilioClient::build(ATTEMPT_TIMEOUT, "bad\nagent").unwrap_err();
+        assert!(err.to_string().contains("cannot be built"), "{err}");
+        assert!(TwilioClient::new(ATTEMPT_TIMEOUT).is_ok());
     }
 }

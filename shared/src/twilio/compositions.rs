@@ -223,14 +223,7 @@ mod tests {
     use super::*;
 
     fn api(status: u16) -> TwilioError {
-        TwilioError::Api {
-            status,
-            code: None,
-            message: String::new(),
-            more_info: None,
-            request_id: None,
-            retry_after: None,
-        }
+        TwilioError::api(status, None, None)
     }
 
     #[test]
@@ -270,7 +263,7 @@ mod tests {
     #[test]
     fn the_url_keeps_a_base_path() {
         let c = Compositions::new(
-            TwilioClient::new(Duration::from_secs(1)),
+            TwilioClient::new(Duration::from_secs(1)).unwrap(),
             Url::parse("http://127.0.0.1:9/prefix/").unwrap(),
         );
         assert_eq!(

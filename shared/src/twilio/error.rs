@@ -95,6 +95,21 @@ impl TwilioError {
     }
 }
 
+#[cfg(test)]
+impl TwilioError {
+    /// An API error of `status`, `code` and `retry_after`, with no message or request id.
+    pub(crate) fn api(status: u16, code: Option<u32>, retry_after: Option<u64>) -> Self {
+        TwilioError::Api {
+            status,
+            code,
+            message: String::new(),
+            more_info: None,
+            request_id: None,
+            retry_after,
+        }
+    }
+}
+
 /// Twilio's error code for "the requested resource was not found".
 pub const NOT_FOUND: u32 = 20404;
 

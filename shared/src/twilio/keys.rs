@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::{Call, Form, TwilioClient, TwilioError};
-use crate::secrets::{AuthCredentials, TwilioCredentials};
+use crate::secrets::{AuthCredentials, SecretError, TwilioCredentials};
 
 /// The longest `FriendlyName` Twilio accepts.
 pub const MAX_FRIENDLY_NAME: usize = 64;
@@ -71,20 +71,25 @@ pub struct Keys<'a> {
 }
 
 impl<'a> Keys<'a> {
-    /// The Keys API under `base` (`https://api.twilio.com`), as `auth`'s account.
-    pub fn new(client: &'a TwilioClient, base: &'a Url, auth: &AuthCredentials) -> Self {
+    /// The Keys API under `base` (`https://api.twilio.com`), as `auth`'s account; an error when
+    /// `auth` holds no Auth Token (a standard API key cannot manage keys).
+    pub fn new(
+        client: &'a TwilioClient,
+        base: &'a Url,
+        auth: &AuthCredentials,
+    ) -> Result<Self, SecretError> {
         // The client sends whatever Basic pair it is given: here the Account SID and Auth Token.
         let account = TwilioCredentials {
             account_sid: auth.account_sid.clone(),
             api_key_sid: auth.account_sid.clone(),
-            api_key_secret: SecretString::from(auth.auth_token.expose_secret()),
+            api_key_secret: SecretString::from(auth.auth_token()?.expose_secret()),
             step_up_key: None,
         };
-        Self {
+        Ok(Self {
             client,
             base,
             account,
-        }
+        })
     }
 
     /// Creates a key named `friendly_name` (cut to [`MAX_FRIENDLY_NAME`] characters). Sent once:
@@ -207,13 +212,14 @@ mod tests {
 
     #[test]
     fn paths_are_those_of_the_2010_api_and_a_new_keys_secret_never_prints() {
-        let client = TwilioClient::new(std::time::Duration::from_secs(1));
+        let client = TwilioClient::new(std::time::Duration::from_secs(1)).unwrap();
         let base = Url::parse("https://api.twilio.com").unwrap();
         let auth = AuthCredentials {
             account_sid: "AC0123456789abcdef0123456789abcdef".into(),
-            auth_token: SecretString::from("token"),
+            auth_token: Some(SecretString::from("token")),
+            webhook_keys: Default::default(),
         };
-        let keys = Keys::new(&client, &base, &auth);
+        let keys = Keys::new(&client, &base, &auth).unwrap();
         assert_eq!(
             keys.url("Keys/SK0123456789abcdef0123456789abcdef.json")
                 .as_str(),

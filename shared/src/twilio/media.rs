@@ -74,7 +74,7 @@ mod tests {
     #[test]
     fn media_is_a_sub_resource_of_the_composition() {
         let c = Compositions::new(
-            TwilioClient::new(std::time::Duration::from_secs(1)),
+            TwilioClient::new(std::time::Duration::from_secs(1)).unwrap(),
             Url::parse("http://127.0.0.1:9/p").unwrap(),
         );
         let sid = CompositionSid::parse("CJ0123456789abcdef0123456789abcdef", "sid").unwrap();

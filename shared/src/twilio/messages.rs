@@ -97,14 +97,7 @@ mod tests {
     use super::*;
 
     fn api(status: u16, code: Option<u32>) -> TwilioError {
-        TwilioError::Api {
-            status,
-            code,
-            message: String::new(),
-            more_info: None,
-            request_id: None,
-            retry_after: None,
-        }
+        TwilioError::api(status, code, None)
     }
 
     #[test]
@@ -137,7 +130,7 @@ mod tests {
     #[test]
     fn the_url_is_the_accounts_messages_resource() {
         let m = Messages::new(
-            TwilioClient::new(std::time::Duration::from_secs(1)),
+            TwilioClient::new(std::time::Duration::from_secs(1)).unwrap(),
             Url::parse("http://127.0.0.1:9/fake").unwrap(),
         );
         assert_eq!(

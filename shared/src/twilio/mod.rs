@@ -12,9 +12,10 @@ pub mod messages;
 pub mod retry;
 pub mod rooms;
 pub mod signature;
+pub mod signature_settings;
 pub mod verify;
 
 pub use call::{Call, TwilioResponse};
-pub use client::{ATTEMPT_TIMEOUT, TwilioClient};
+pub use client::{ATTEMPT_TIMEOUT, ClientError, TwilioClient};
 pub use error::TwilioError;
 pub use form::Form;

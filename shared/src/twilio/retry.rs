@@ -56,14 +56,7 @@ mod tests {
     use super::*;
 
     fn api(status: u16, retry_after: Option<u64>) -> TwilioError {
-        TwilioError::Api {
-            status,
-            code: None,
-            message: String::new(),
-            more_info: None,
-            request_id: None,
-            retry_after,
-        }
+        TwilioError::api(status, None, retry_after)
     }
 
     #[test]
@@ -77,24 +70,10 @@ mod tests {
     #[test]
     fn a_verify_hard_limit_is_not_retried() {
         for code in HARD_LIMIT_CODES {
-            let e = TwilioError::Api {
-                status: 429,
-                code: Some(code),
-                message: String::new(),
-                more_info: None,
-                request_id: None,
-                retry_after: None,
-            };
+            let e = TwilioError::api(429, Some(code), None);
             assert!(retry_delay(&e, true, 1).is_none(), "{code}");
         }
-        let throttled = TwilioError::Api {
-            status: 429,
-            code: Some(20429),
-            message: String::new(),
-            more_info: None,
-            request_id: None,
-            retry_after: None,
-        };
+        let throttled = TwilioError::api(429, Some(20429), None);
         assert!(retry_delay(&throttled, false, 1).is_some());
     }
 

@@ -10,6 +10,10 @@
 //!
 //! Our unique names contain `:`, which is reserved in URLs, so every path segment is
 //! percent-encoded here rather than trusted to the URL library (which leaves `:` alone).
+//!
+//! Creating a room of a name, race-free, is [`open`].
+
+mod open;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
@@ -19,6 +23,8 @@ use url::Url;
 use super::{Call, Form, TwilioClient, TwilioError};
 use crate::names::{ParticipantSid, RoomSid};
 use crate::secrets::TwilioCredentials;
+
+pub use open::{OpenError, Opened};
 
 /// Twilio's error code for "a room with this unique name is already in progress".
 pub const ROOM_EXISTS: u32 = 53113;

@@ -184,7 +184,7 @@ mod tests {
     fn paths_follow_the_verify_v2_spec() {
         let base = Url::parse("https://verify.twilio.com").unwrap();
         let v = VerifyService::new(
-            TwilioClient::new(crate::twilio::ATTEMPT_TIMEOUT),
+            TwilioClient::new(crate::twilio::ATTEMPT_TIMEOUT).unwrap(),
             &base,
             "VA0123456789abcdef0123456789abcdef",
         );

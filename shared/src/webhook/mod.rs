@@ -4,12 +4,18 @@
 //! - The signed URL is rebuilt as Twilio saw it ([`signed_url`]): `PUBLIC_BASE_URL` plus the
 //!   request's raw path and raw query string. Without a base URL, the `Host` and
 //!   `X-Forwarded-Proto` headers stand in for it.
-//! - A missing signature is a 400, a wrong one a 403, a body that is not a form a 400: nothing
-//!   else runs. Each rejection is logged, without the signature or the token, and counted as the
-//!   `WebhookRejected` metric. (An event `lambda_http` cannot convert, such as a body flagged
-//!   base64 that is not, is a 400 from `crate::http::run_lambda` before any handler runs.)
+//! - The key and MAC: the Auth Token and HMAC-SHA1, or, when the callback carries
+//!   `X-Twilio-Webhooks-Signature-Settings`, the shared key it names (from the auth secret's
+//!   `webhook_keys`) and its algorithm. The URL and parameter rules are the same either way.
+//! - A missing signature is a 400, a wrong one a 403, a body that is not a form a 400; a shared
+//!   key we do not hold, an unsupported algorithm, or an Auth Token signature where we hold no
+//!   Auth Token, a 403: nothing else runs. Each rejection is logged, without the signature or
+//!   any key, and counted as the `WebhookRejected` metric. (An event `lambda_http` cannot
+//!   convert, such as a body flagged base64 that is not, is a 400 from `crate::http::run_lambda`
+//!   before any handler runs.)
 
 mod form;
+mod rejection;
 mod signed_url;
 
 use http::StatusCode;
@@ -18,8 +24,11 @@ use secrecy::ExposeSecret;
 use url::Url;
 
 use crate::error::ApiError;
-use crate::secrets::Secrets;
-use crate::twilio::signature::{self, BODY_SHA256_PARAM, Payload};
+use crate::idempotency::{IdempotencyError, Outcome, RunError};
+use crate::secrets::{AuthCredentials, Secrets};
+use crate::twilio::signature::{self, Algorithm, BODY_SHA256_PARAM, Payload};
+use crate::twilio::signature_settings::{self, SettingsError};
+use rejection::Rejection;
 
 pub use form::parse_form;
 pub use signed_url::signed_url;
@@ -74,43 +83,6 @@ impl Callback {
     }
 }
 
-/// Why a callback was turned away.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Rejection {
-    MissingSignature,
-    InvalidSignature,
-    MalformedBody,
-    UnknownUrl,
-}
-
-impl Rejection {
-    fn reason(self) -> &'static str {
-        match self {
-            Rejection::MissingSignature => "missing_signature",
-            Rejection::InvalidSignature => "invalid_signature",
-            Rejection::MalformedBody => "malformed_body",
-            Rejection::UnknownUrl => "unknown_url",
-        }
-    }
-
-    fn into_error(self, detail: &str) -> ApiError {
-        let code = self.reason();
-        match self {
-            Rejection::MissingSignature => {
-                ApiError::bad_request(code, "the X-Twilio-Signature header is missing")
-            }
-            Rejection::InvalidSignature => {
-                ApiError::forbidden(code, "the X-Twilio-Signature header does not match")
-            }
-            Rejection::MalformedBody => ApiError::bad_request(code, detail.to_string()),
-            Rejection::UnknownUrl => ApiError::bad_request(
-                code,
-                "the request's URL cannot be rebuilt: no PUBLIC_BASE_URL and no Host header",
-            ),
-        }
-    }
-}
-
 /// Checks a Twilio callback: its body, then its signature over the URL rebuilt from
 /// `public_base` (or the request's Host). Only a callback that passes reaches the caller.
 pub async fn verify(
@@ -155,13 +127,26 @@ pub async fn verify(
         parse_form(body).map_err(|detail| reject(Rejection::MalformedBody, Some(&url), &detail))?
     };
     let auth = secrets.auth().await.map_err(ApiError::unavailable)?;
+    let settings = req.headers().get(signature_settings::HEADER).map(|v| {
+        v.to_str()
+            .map_err(|_| (Rejection::InvalidSignatureSettings, String::new()))
+    });
+    let signing = match settings.transpose() {
+        Ok(settings) => signing_key(&auth, settings),
+        Err(refusal) => Err(refusal),
+    }
+    .map_err(|(rejection, detail)| reject(rejection, Some(&url), &detail))?;
     let payload = if json {
         Payload::Body(body)
     } else {
         Payload::Form(&params)
     };
-    if !signature::validate(auth.auth_token.expose_secret(), &url, payload, given) {
-        return Err(reject(Rejection::InvalidSignature, Some(&url), ""));
+    if !signature::validate_with(signing.algorithm, signing.key, &url, payload, given) {
+        let detail = signing
+            .shared_key
+            .map(|k| format!("shared key {k}"))
+            .unwrap_or_default();
+        return Err(reject(Rejection::InvalidSignature, Some(&url), &detail));
     }
     let idempotency_token = req
         .headers()
@@ -178,7 +163,104 @@ pub async fn verify(
     })
 }
 
+/// What a callback's signature is checked with.
+struct SigningKey<'a> {
+    algorithm: Algorithm,
+    key: &'a [u8],
+    /// The shared key's id; `None` for the Auth Token.
+    shared_key: Option<&'a str>,
+}
+
+/// The MAC and key a callback's signature is checked with: from
+/// `X-Twilio-Webhooks-Signature-Settings` when the callback carries it, else the Auth Token. A
+/// refusal comes with the detail to log (a key id or an algorithm name, never a key).
+fn signing_key<'a>(
+    auth: &'a AuthCredentials,
+    settings: Option<&str>,
+) -> Result<SigningKey<'a>, (Rejection, String)> {
+    match settings.and_then(signature_settings::parse) {
+        None => match &auth.auth_token {
+            Some(token) => Ok(SigningKey {
+                algorithm: Algorithm::HmacSha1,
+                key: token.expose_secret().as_bytes(),
+                shared_key: None,
+            }),
+            None => Err((
+                Rejection::SharedKeyRequired,
+                "no Auth Token is held; only shared-key signatures are accepted".into(),
+            )),
+        },
+        Some(Ok(settings)) => match auth.webhook_keys.get_key_value(&settings.key) {
+            Some((id, key)) => Ok(SigningKey {
+                algorithm: settings.algorithm,
+                key: key.expose_secret().as_bytes(),
+                shared_key: Some(id.as_str()),
+            }),
+            None => Err((
+                Rejection::UnknownSigningKey,
+                format!(
+                    "shared key {} is not in webhook_keys",
+                    // The sender's text: cut before it is logged.
+                    settings.key.chars().take(64).collect::<String>()
+                ),
+            )),
+        },
+        Some(Err(SettingsError::NoKey)) => Err((
+            Rejection::InvalidSignatureSettings,
+            SettingsError::NoKey.to_string(),
+        )),
+        Some(Err(unsupported)) => Err((Rejection::UnsupportedAlgorithm, unsupported.to_string())),
+    }
+}
+
 /// The answer to a callback that was processed (or deliberately ignored).
 pub fn accepted(status: &str) -> lambda_http::Response<lambda_http::Body> {
     crate::http::json(StatusCode::OK, &serde_json::json!({ "status": status }))
+}
+
+/// Counts signed callbacks answered [`unfinished`], by `Route`.
+pub const UNFINISHED_METRIC: &str = "CallbackUnfinished";
+
+/// The one answer to a signed callback run once ([`crate::idempotency::Idempotency::run_once`]):
+/// a 200 whatever happened, since Twilio never redelivers a callback answered 5xx (API.md).
+/// `executed` names what a first run did. A duplicate, also while the first delivery is in
+/// flight, is `duplicate` or `in_progress` (what the first does not finish, the reconciler does);
+/// a failure is [`unfinished`]; only a token reused for another event is refused (409).
+pub fn answer_once<T>(
+    outcome: Result<Outcome<T>, RunError<ApiError>>,
+    route: &str,
+    sid: &str,
+    event: &str,
+    executed: impl FnOnce(T) -> &'static str,
+) -> Result<lambda_http::Response<lambda_http::Body>, ApiError> {
+    let duplicate = |status| {
+        tracing::info!(route, sid, event, status, "duplicate twilio callback");
+        Ok(accepted(status))
+    };
+    match outcome {
+        Ok(Outcome::Executed(done)) => Ok(accepted(executed(done))),
+        Ok(Outcome::Replayed(_)) => duplicate("duplicate"),
+        Err(RunError::Idempotency(IdempotencyError::InProgress)) => duplicate("in_progress"),
+        Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => Err(ApiError::conflict(
+            "idempotency_conflict",
+            "this idempotency token was used for another event",
+        )),
+        Err(RunError::Action(error)) => Ok(unfinished(route, sid, event, &error)),
+        Err(RunError::Idempotency(other)) => Ok(unfinished(route, sid, event, &other)),
+    }
+}
+
+/// The answer to a signed callback whose work failed part way (its store failed): still a 200,
+/// `{"status":"unfinished"}`, since Twilio never redelivers a callback answered 5xx (API.md),
+/// logged at ERROR and counted as [`UNFINISHED_METRIC`]. Its claim was released, so a redelivery
+/// would process it; what it had recorded as owed, the reconciler finishes.
+pub fn unfinished(
+    route: &str,
+    sid: &str,
+    event: &str,
+    error: &dyn std::fmt::Display,
+) -> lambda_http::Response<lambda_http::Body> {
+    tracing::error!(route, sid, event, %error, "twilio callback not finished; answered 200, as Twilio never redelivers a 5xx");
+    crate::metrics::count(UNFINISHED_METRIC, &[("Route", route)]);
+    accepted("unfinished")
 }

@@ -1,8 +1,7 @@
 //! What a rotation must not break: step-up proofs (on a function that has refreshed its cached
 //! secret and on one that has not), and the promise that logs carry key SIDs, never a secret.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use integration_tests::verify_token::{caller, with_step_up};
@@ -16,8 +15,9 @@ use shared::stepup::StepUpKey;
 
 use super::world::{World, scheduled};
 
-/// The token function over the rotated secret, caching it for `ttl`.
-fn token_function(w: &World, ttl: Duration) -> (token::State, Arc<SecretStore>) {
+/// The token function over the rotated secret, caching it for `ttl` (its rooms at the shared
+/// fake Twilio).
+async fn token_function(w: &World, ttl: Duration) -> (token::State, Arc<SecretStore>) {
     let secrets = Arc::new(SecretStore::new(
         Some(w.sm.clone()),
         Some(w.secret_id.clone()),
@@ -25,15 +25,18 @@ fn token_function(w: &World, ttl: Duration) -> (token::State, Arc<SecretStore>) 
         ttl,
         |_| None,
     ));
-    (
-        token::State::with_secrets(&w.config, secrets.clone()),
-        secrets,
-    )
+    let config = integration_tests::rooms::rooms_config(&[]).await;
+    let backends = shared::aws::Backends {
+        store: Arc::new(integration_tests::dynamo().await),
+        secrets: secrets.clone(),
+        ..integration_tests::backends().await
+    };
+    (token::State::new(&config, &backends).unwrap(), secrets)
 }
 
 /// A proof as `/verify/check` issues it on a function that has just read the secret.
 async fn proof_now(w: &World, sub: &str) -> String {
-    let (_, secrets) = token_function(w, Duration::ZERO);
+    let (_, secrets) = token_function(w, Duration::ZERO).await;
     let creds = secrets.twilio().await.unwrap();
     StepUpKey::derive(&creds)
         .issue(&caller("acme", sub), now_unix(), 600)
@@ -67,8 +70,8 @@ async fn mint(function: &token::State, sub: &str, proof: &str) -> (u16, Value) {
 async fn step_up_proofs_issued_before_a_rotation_pass_after_it_on_refreshed_and_stale_functions() {
     let w = World::new().await;
     let sub = unique("user-");
-    let (stale, _) = token_function(&w, Duration::from_secs(3600));
-    let (fresh, _) = token_function(&w, Duration::ZERO);
+    let (stale, _) = token_function(&w, Duration::from_secs(3600)).await;
+    let (fresh, _) = token_function(&w, Duration::ZERO).await;
     let before = proof_now(&w, &sub).await;
     // The stale function reads (and caches) the secret before the rotation.
     assert_eq!(mint(&stale, &sub, &before).await.0, 200);
@@ -93,51 +96,17 @@ async fn step_up_proofs_issued_before_a_rotation_pass_after_it_on_refreshed_and_
     assert_eq!(mint(&stale, &sub, &forged.token).await.0, 401);
 }
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every log line of this test binary from the first call on: one global subscriber (a scoped
-/// one would race with other tests' threads over call sites' cached interest).
-fn captured_logs() -> Buffer {
-    static LOGS: OnceLock<Buffer> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = Buffer::default();
-        let writer = buffer.clone();
-        let subscriber = shared::telemetry::subscriber(move || writer.clone());
-        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
-        buffer
-    })
-    .clone()
-}
-
 #[tokio::test]
 async fn a_run_logs_key_sids_and_never_a_secret() {
-    let buffer = captured_logs();
+    let buffer = integration_tests::logs::captured();
     let w = World::new().await;
     let event = scheduled();
     let report = w.invoke(event.clone()).await.unwrap();
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = buffer.text();
     let id = event["id"].as_str().unwrap();
     let ours: Vec<&str> = logs.lines().filter(|l| l.contains(id)).collect();
     let current = w.current().await;
-    let raw: Value = serde_json::from_str(
-        w.versions()
-            .value(&w.stages().await.current)
-            .await
-            .unwrap()
-            .expose_secret(),
-    )
-    .unwrap();
+    let raw = w.current_document().await;
     for sid in [current.key_sid(), w.first_key.as_str()] {
         assert!(ours.iter().any(|l| l.contains(sid)), "{sid} in {ours:?}");
     }

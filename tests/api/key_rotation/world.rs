@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_secretsmanager::Client;
+use integration_tests::secrets::create_secret;
 use integration_tests::{ACCOUNT_SID, AUTH_TOKEN, config_with_twilio, dynamo, sdk, sid, unique};
 use key_rotation::{Checkpoint, Clock, KeyDoc, Report, RotationError, State, Step};
 use lambda_runtime::{Context, LambdaEvent};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use shared::config::Config;
 use shared::secrets::SecretStore;
@@ -58,23 +59,11 @@ impl World {
             .mount(&twilio)
             .await;
         let sm = Client::new(sdk().await);
-        let secret_id = unique("twilio-api-key-");
         let value = json!({"account_sid": ACCOUNT_SID, "api_key_sid": first_key,
             "api_key_secret": first_secret, "owner": "video-team"});
-        sm.create_secret()
-            .name(&secret_id)
-            .secret_string(value.to_string())
-            .send()
-            .await
-            .unwrap();
-        let auth_id = unique("twilio-auth-");
+        let secret_id = create_secret(&sm, "twilio-api-key-", &value).await;
         let auth = json!({"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN});
-        sm.create_secret()
-            .name(&auth_id)
-            .secret_string(auth.to_string())
-            .send()
-            .await
-            .unwrap();
+        let auth_id = create_secret(&sm, "twilio-auth-", &auth).await;
         let config = config_with_twilio(
             &twilio.uri(),
             &[
@@ -177,6 +166,12 @@ impl World {
     /// The version labelled `AWSCURRENT`.
     pub async fn current(&self) -> KeyDoc {
         self.version(&self.stages().await.current).await
+    }
+
+    /// The current version's JSON as stored, fields rotation does not know included.
+    pub async fn current_document(&self) -> Value {
+        let text = self.versions().value(&self.stages().await.current).await;
+        serde_json::from_str(text.unwrap().expose_secret()).unwrap()
     }
 
     /// Version `id`.
