@@ -7,13 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
-use aws_smithy_types::retry::RetryConfig;
-use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::SdkConfig;
-use aws_types::region::Region;
 
 use crate::config::{Config, ConfigError};
 use crate::dynamo::DynamoTable;
@@ -22,13 +16,7 @@ use crate::secrets::{SecretKind, SecretStore, Secrets};
 use crate::store::Store;
 use crate::twilio::{ATTEMPT_TIMEOUT, ClientError, TwilioClient};
 
-/// How long one attempt of a DynamoDB or Secrets Manager call may take, and the whole call with
-/// the SDK's retries. Their answers take milliseconds; without these bounds (the SDK sets none
-/// but for connecting) a service that stops answering holds the invocation until Lambda kills it
-/// at its 10 s timeout, and the client gets API Gateway's bare 500 instead of our 503, a callback
-/// no answer within Twilio's 15 s.
-const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
-const AWS_CALL_TIMEOUT: Duration = Duration::from_secs(4);
+pub use crate::sdk_env::sdk_config_from;
 
 /// The SDK configuration from the process environment (see [`sdk_config_from`]); an error when
 /// it is not usable ([`check_sdk`]).
@@ -38,45 +26,9 @@ pub async fn sdk_config() -> Result<SdkConfig, ConfigError> {
     Ok(sdk)
 }
 
-/// The SDK configuration from the variables Lambda sets: the region (`AWS_REGION`, else
-/// `AWS_DEFAULT_REGION`), the execution role's credentials (`AWS_ACCESS_KEY_ID`,
-/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and `AWS_ENDPOINT_URL` when set (moto in the
-/// tests), with the SDK's standard retries and time limits on every call.
-///
-/// Not `aws_config::load_defaults`: its chains look for profile files, SSO, web identity, ECS
-/// and IMDS, none of which a Lambda function has, and bring the STS client into every binary.
-/// Without credentials in the environment the SDK's calls fail, naming the missing credentials
-/// (run locally against AWS with `eval "$(aws configure export-credentials --format env)"`).
-pub fn sdk_config_from(env: impl Fn(&str) -> Option<String>) -> SdkConfig {
-    let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    let mut builder = SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(
-            var("AWS_REGION")
-                .or_else(|| var("AWS_DEFAULT_REGION"))
-                .map(Region::new),
-        )
-        .http_client(crate::https::sdk_http_client())
-        .retry_config(RetryConfig::standard())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(AWS_ATTEMPT_TIMEOUT)
-                .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
-                .operation_timeout(AWS_CALL_TIMEOUT)
-                .build(),
-        );
-    if let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
-        let credentials =
-            Credentials::new(id, secret, var("AWS_SESSION_TOKEN"), None, "Environment");
-        builder.set_credentials_provider(Some(SharedCredentialsProvider::new(credentials)));
-    }
-    builder.set_endpoint_url(var("AWS_ENDPOINT_URL"));
-    builder.build()
-}
-
-/// Whether an SDK configuration can make requests: it has a region (the default chain always
-/// sets a credentials provider; credentials themselves are resolved on the first call). Without
-/// one, every DynamoDB or Secrets Manager call would fail, request after request.
+/// Whether an SDK configuration can make requests: it has a region (credentials are used on the
+/// first call). Without one, every DynamoDB or Secrets Manager call would fail, request after
+/// request.
 pub fn check_sdk(sdk: &SdkConfig) -> Result<(), ConfigError> {
     match sdk.region() {
         Some(_) => Ok(()),
@@ -197,6 +149,7 @@ impl Backends {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 
     #[test]
     fn an_sdk_configuration_without_a_region_is_refused_by_name() {
@@ -204,51 +157,5 @@ mod tests {
             .behavior_version(BehaviorVersion::latest())
             .build();
         assert_eq!(check_sdk(&bare).unwrap_err().var, "AWS_REGION");
-    }
-}
-
-#[cfg(test)]
-mod sdk_config_tests {
-    use super::*;
-    use aws_credential_types::provider::ProvideCredentials;
-
-    fn lambda(name: &str) -> Option<String> {
-        match name {
-            "AWS_REGION" => Some("eu-west-1".into()),
-            "AWS_DEFAULT_REGION" => Some("us-east-1".into()),
-            "AWS_ACCESS_KEY_ID" => Some("ASIAEXAMPLE".into()),
-            "AWS_SECRET_ACCESS_KEY" => Some("secret".into()),
-            "AWS_SESSION_TOKEN" => Some("session".into()),
-            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:5000".into()),
-            _ => None,
-        }
-    }
-
-    #[tokio::test]
-    async fn the_sdk_configuration_comes_from_the_variables_lambda_sets() {
-        let sdk = sdk_config_from(lambda);
-        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-west-1"));
-        assert_eq!(sdk.endpoint_url(), Some("http://127.0.0.1:5000"));
-        let credentials = sdk
-            .credentials_provider()
-            .expect("credentials from the environment")
-            .provide_credentials()
-            .await
-            .unwrap();
-        assert_eq!(credentials.access_key_id(), "ASIAEXAMPLE");
-        assert_eq!(credentials.session_token(), Some("session"));
-        assert!(sdk.http_client().is_some());
-    }
-
-    #[test]
-    fn the_default_region_stands_in_and_no_credentials_means_no_provider() {
-        let sdk = sdk_config_from(|name| match name {
-            "AWS_DEFAULT_REGION" => Some("us-east-1".into()),
-            "AWS_ACCESS_KEY_ID" => Some("only-half".into()),
-            _ => None,
-        });
-        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("us-east-1"));
-        assert!(sdk.credentials_provider().is_none());
-        assert!(sdk.endpoint_url().is_none());
     }
 }

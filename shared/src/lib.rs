@@ -16,6 +16,7 @@ pub mod memory;
 pub mod metrics;
 pub mod names;
 pub mod recordings;
+pub mod sdk_env;
 pub mod secrets;
 pub mod startup;
 pub mod stepup;
