@@ -136,6 +136,7 @@ def run_once(argv, env, events, cwd=None, timeout=30):
         "anon_kb": split.get("RssAnon", 0),
         "file_kb": split.get("RssFile", 0),
         "first": (kind, body),
+        "all": [(k, b) for _, k, b, _ in run.responses],
     }
 
 

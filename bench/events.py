@@ -61,6 +61,22 @@ def signed_callback(event, changes):
     return event
 
 
+# The room presence's event asks about (events/presence-get.json's), recorded once per run.
+PRESENCE_ROOM = "9f3c2b1a"
+
+
+def presence_room_callbacks(root):
+    """Signed callbacks that open PRESENCE_ROOM and bring two participants into it, as bytes."""
+    room_sid = "RM" + secrets.token_hex(16)
+    base = {"RoomSid": room_sid, "RoomName": f"acme:class:{PRESENCE_ROOM}"}
+    out = [signed_callback(load(root, "room-status-room-created"), base)]
+    for seq, who in [("2", "alice"), ("3", "bob")]:
+        out.append(signed_callback(load(root, "room-status-participant-connected"), dict(
+            base, SequenceNumber=seq, ParticipantSid="PA" + secrets.token_hex(16),
+            ParticipantIdentity=f"acme:{who}:web-1")))
+    return [json.dumps(e).encode() for e in out]
+
+
 def fresh(root, target):
     """The event `target`'s first invocation gets in a new round, as bytes."""
     if target in ("token", "node-token", "python-token"):
@@ -81,6 +97,8 @@ def fresh(root, target):
         body = json.loads(event["body"])
         body["id"] = secrets.token_hex(4)
         event["body"] = json.dumps(body)
+    elif target == "presence":
+        event = load(root, "presence-get")
     elif target == "verify":
         event = load(root, "verify-start")
     elif target == "reconciler":

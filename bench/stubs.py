@@ -6,6 +6,7 @@ function's first request can be named.
 import json
 import secrets
 import threading
+import time
 import urllib.parse
 from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,10 +32,11 @@ class Recorder:
             calls, self.calls = self.calls or [], None
         return calls
 
-    def note(self, call):
+    def note(self, call, ms=0.0):
+        """`call` took `ms` at this end (moto's time, through the proxy)."""
         with self.lock:
             if self.calls is not None:
-                self.calls.append(call)
+                self.calls.append((call, ms))
 
 
 def twilio_answer(method, path, form):
@@ -87,11 +89,11 @@ class TwilioStub(BaseHTTPRequestHandler):
         pass
 
     def answer(self):
+        started = time.perf_counter()
         length = int(self.headers.get("Content-Length", "0") or 0)
         raw = self.rfile.read(length).decode() if length else ""
         form = dict(urllib.parse.parse_qsl(raw))
         path = urllib.parse.urlsplit(self.path).path
-        self.server.recorder.note(f"Twilio {self.command} {path}")
         status, body = twilio_answer(self.command, path, form)
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
@@ -100,6 +102,7 @@ class TwilioStub(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        self.server.recorder.note(f"Twilio {self.command} {path}", (time.perf_counter() - started) * 1000)
 
     do_GET = do_POST = do_DELETE = answer
 
@@ -116,13 +119,14 @@ class AwsProxy(BaseHTTPRequestHandler):
         pass
 
     def forward(self):
+        started = time.perf_counter()
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else b""
         target = self.headers.get("X-Amz-Target", "")
         service, _, operation = target.partition(".")
         service = {"DynamoDB_20120810": "DynamoDB", "secretsmanager": "SecretsManager"}.get(
             service, service or "AWS")
-        self.server.recorder.note(f"{service} {operation or self.command + ' ' + self.path}")
+        call = f"{service} {operation or self.command + ' ' + self.path}"
         conn = HTTPConnection(self.server.upstream, timeout=30)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
         conn.request(self.command, self.path, body, headers)
@@ -136,6 +140,7 @@ class AwsProxy(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
         conn.close()
+        self.server.recorder.note(call, (time.perf_counter() - started) * 1000)
 
     do_GET = do_POST = do_PUT = do_DELETE = forward
 

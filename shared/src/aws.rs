@@ -1,14 +1,13 @@
-//! The production back ends, built once at cold start: the AWS SDK configuration (rustls on
-//! ring, see the README's cold-start figures), the store, the secrets and the Twilio HTTP
-//! client. Whatever cannot be built stops start-up, naming what to fix: nothing falls back to a
-//! weaker stand-in (inside Lambda, the embedded store would hold rate limits and exactly-once
-//! per container only).
+//! The production back ends, built once at cold start: the AWS SDK configuration (from the
+//! environment, on the one HTTPS stack of [`crate::https`]), the store, the secrets and the
+//! Twilio HTTP client. Whatever cannot be built stops start-up, naming what to fix: nothing falls
+//! back to a weaker stand-in (inside Lambda, the embedded store would hold rate limits and
+//! exactly-once per container only).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_types::SdkConfig;
 
 use crate::config::{Config, ConfigError};
 use crate::dynamo::DynamoTable;
@@ -17,44 +16,25 @@ use crate::secrets::{SecretKind, SecretStore, Secrets};
 use crate::store::Store;
 use crate::twilio::{ATTEMPT_TIMEOUT, ClientError, TwilioClient};
 
-/// How long one attempt of a DynamoDB or Secrets Manager call may take, and the whole call with
-/// the SDK's retries. Their answers take milliseconds; without these bounds (the SDK sets none
-/// but for connecting) a service that stops answering holds the invocation until Lambda kills it
-/// at its 10 s timeout, and the client gets API Gateway's bare 500 instead of our 503, a callback
-/// no answer within Twilio's 15 s.
-const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
-const AWS_CALL_TIMEOUT: Duration = Duration::from_secs(4);
+pub use crate::sdk_env::sdk_config_from;
 
-/// Loads the SDK configuration (region, credentials, endpoints from the SDK's own variables)
-/// with an HTTPS client on rustls and ring, and time limits on every call; an error when it is
-/// not usable ([`check_sdk`]).
+/// The SDK configuration from the process environment (see [`sdk_config_from`]); an error when
+/// it is not usable ([`check_sdk`]).
 pub async fn sdk_config() -> Result<SdkConfig, ConfigError> {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(AWS_ATTEMPT_TIMEOUT)
-        .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
-        .operation_timeout(AWS_CALL_TIMEOUT)
-        .build();
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .timeout_config(timeouts)
-        .load()
-        .await;
+    let sdk = sdk_config_from(|name| std::env::var(name).ok());
     check_sdk(&sdk)?;
     Ok(sdk)
 }
 
-/// Whether an SDK configuration can make requests: it has a region (the default chain always
-/// sets a credentials provider; credentials themselves are resolved on the first call). Without
-/// one, every DynamoDB or Secrets Manager call would fail, request after request.
+/// Whether an SDK configuration can make requests: it has a region (credentials are used on the
+/// first call). Without one, every DynamoDB or Secrets Manager call would fail, request after
+/// request.
 pub fn check_sdk(sdk: &SdkConfig) -> Result<(), ConfigError> {
     match sdk.region() {
         Some(_) => Ok(()),
         None => Err(ConfigError::new(
             "AWS_REGION",
-            "the AWS SDK configuration has no region (set AWS_REGION or a profile's region)",
+            "the AWS SDK configuration has no region (set AWS_REGION or AWS_DEFAULT_REGION)",
         )),
     }
 }
@@ -169,6 +149,7 @@ impl Backends {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 
     #[test]
     fn an_sdk_configuration_without_a_region_is_refused_by_name() {

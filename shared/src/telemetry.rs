@@ -3,12 +3,16 @@
 //! The Lambda runtime opens a span `Lambda runtime invoke` with field `requestId` around every
 //! invocation; logging the current span puts that id on every line written inside a handler.
 //! The level comes from `AWS_LAMBDA_LOG_LEVEL` (Lambda's log controls), else `RUST_LOG`, else info.
+//! The filter is `tracing_subscriber`'s `Targets` (`level` or `target=level,…`), not its
+//! `EnvFilter`, whose span and field matching brings a regex engine into every binary (README,
+//! Performance).
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// Installs the JSON subscriber on stdout. Call once, first thing in `main`.
 pub fn init() {
@@ -43,19 +47,18 @@ impl Captured {
     /// The subscriber [`init`] installs, at level info, writing into this capture.
     pub fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
         let writer = self.clone();
-        json_lines(EnvFilter::new("info"), move || writer.clone())
+        json_lines(info(), move || writer.clone())
     }
 }
 
 /// The one log format: a JSON object per line, the fields flattened, the current span (which
 /// carries the Lambda request id) beside them.
-fn json_lines<W>(filter: EnvFilter, writer: W) -> impl tracing::Subscriber + Send + Sync
+fn json_lines<W>(filter: Targets, writer: W) -> impl tracing::Subscriber + Send + Sync
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter)
         .with_current_span(true)
         .with_span_list(false)
         .flatten_event(true)
@@ -63,18 +66,47 @@ where
         .with_ansi(false)
         .with_writer(writer)
         .finish()
+        .with(filter)
 }
 
-fn filter() -> EnvFilter {
+fn filter() -> Targets {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".to_string())
-        .to_lowercase();
-    EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"))
+        .unwrap_or_default();
+    parse_filter(&level)
+}
+
+/// `spec` as a filter: a level (Lambda's `TRACE` … `FATAL`, any case; `FATAL` is `error`) or
+/// `target=level` directives; info when it is empty or not understood.
+fn parse_filter(spec: &str) -> Targets {
+    let spec = spec.trim().to_lowercase().replace("fatal", "error");
+    match spec.is_empty() {
+        true => info(),
+        false => spec.parse().unwrap_or_else(|_| info()),
+    }
+}
+
+fn info() -> Targets {
+    Targets::new().with_default(LevelFilter::INFO)
 }
 
 #[cfg(test)]
 mod tests {
+    use tracing::Level;
+    use tracing_subscriber::filter::LevelFilter;
+
+    #[test]
+    fn the_level_comes_from_lambdas_log_level_or_directives_else_info() {
+        let default = |spec: &str| super::parse_filter(spec).default_level();
+        assert_eq!(default("WARN"), Some(LevelFilter::WARN));
+        assert_eq!(default("FATAL"), Some(LevelFilter::ERROR));
+        assert_eq!(default(""), Some(LevelFilter::INFO));
+        assert_eq!(default("not a level=?"), Some(LevelFilter::INFO));
+        let directives = super::parse_filter("warn,shared=debug");
+        assert!(directives.would_enable("shared::twilio", &Level::DEBUG));
+        assert!(!directives.would_enable("hyper", &Level::INFO));
+    }
+
     #[test]
     fn log_lines_are_json_with_the_lambda_request_id() {
         let captured = super::Captured::default();

@@ -22,6 +22,7 @@ mod recording_costs;
 mod recordings;
 mod reliability;
 mod rooms;
+mod sdk_endpoints;
 mod secrets;
 mod security;
 mod shared_key_signature;

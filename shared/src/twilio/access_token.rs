@@ -7,19 +7,29 @@
 //!   account SID, `iat`, `nbf` and `exp` in Unix seconds, and `grants` with the participant's
 //!   `identity` and a `video` grant naming the one room the token may join.
 //!
+//! Signed here with `hmac` and `sha2` rather than a JWT library: HS256 is all a Twilio token
+//! needs, and `jsonwebtoken` brings every algorithm's signer (RSA, ECDSA, EdDSA) into each
+//! binary (README, Performance). The test vectors pin the exact bytes.
+//!
 //! The clock is an argument, so the same inputs always give the same token (tests use a fixed
 //! one). Twilio refuses tokens that live longer than 24 hours; [`crate::config::Config`] stops
 //! start-up on a longer `VIDEO_TOKEN_TTL_SECONDS`, and [`mint`] refuses one too.
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use serde::Serialize;
+use sha2::Sha256;
 
 use crate::config::MAX_VIDEO_TOKEN_TTL_SECONDS;
 use crate::secrets::TwilioCredentials;
 
 /// The content type of Twilio's Access Tokens.
 pub const CONTENT_TYPE: &str = "twilio-fpa;v=1";
+
+/// The JWT header of every Access Token, in the order Twilio's helper libraries write it.
+const HEADER: &str = r#"{"typ":"JWT","alg":"HS256","cty":"twilio-fpa;v=1"}"#;
 
 /// What a token grants.
 #[derive(Clone, Copy, Debug)]
@@ -57,9 +67,9 @@ pub enum TokenError {
     /// A lifetime of zero or beyond Twilio's 24 hours.
     #[error("token lifetime {0}s is outside 1..={MAX_VIDEO_TOKEN_TTL_SECONDS}")]
     Lifetime(u64),
-    /// The JWT library failed (it does not, for HS256 with serializable claims).
+    /// The claims could not be serialized (they always can: strings and numbers).
     #[error("jwt encoding: {0}")]
-    Encode(#[from] jsonwebtoken::errors::Error),
+    Encode(#[from] serde_json::Error),
 }
 
 #[derive(Serialize)]
@@ -107,15 +117,26 @@ pub fn mint(
             video: VideoGrant { room: grants.room },
         },
     };
-    let mut header = Header::new(Algorithm::HS256);
-    header.cty = Some(CONTENT_TYPE.to_string());
-    let key = EncodingKey::from_secret(creds.api_key_secret.expose_secret().as_bytes());
-    let jwt = jsonwebtoken::encode(&header, &claims, &key)?;
+    let key = creds.api_key_secret.expose_secret().as_bytes();
+    let jwt = hs256(&claims, key)?;
     Ok(AccessToken {
         jwt,
         issued_at: now,
         expires_at,
     })
+}
+
+/// `base64url(HEADER).base64url(claims)` and its HMAC-SHA256 under `key`, as RFC 7515's
+/// compact serialization (no padding).
+fn hs256(claims: &impl Serialize, key: &[u8]) -> Result<String, TokenError> {
+    let mut jwt = URL_SAFE_NO_PAD.encode(HEADER);
+    jwt.push('.');
+    URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(claims)?, &mut jwt);
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(jwt.as_bytes());
+    jwt.push('.');
+    URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), &mut jwt);
+    Ok(jwt)
 }
 
 #[cfg(test)]
@@ -174,6 +195,22 @@ mod tests {
             })
         );
         assert_eq!(token.expires_at, NOW + 3600);
+    }
+
+    /// The whole token for fixed inputs, byte for byte (computed independently: Python's
+    /// `hmac` and `base64` over the compact JSON of the header and claims above).
+    #[test]
+    fn a_known_token_is_minted_byte_for_byte() {
+        let token = mint(&creds(), grants(), 3600, NOW).unwrap();
+        assert_eq!(
+            token.jwt,
+            "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiIsImN0eSI6InR3aWxpby1mcGE7dj0xIn0.\
+             eyJqdGkiOiJTSzAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmLTE3OTU2NTQ4MDAiLCJpc3MiOiJT\
+             SzAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmIiwic3ViIjoiQUMwMTIzNDU2Nzg5YWJjZGVmMDEy\
+             MzQ1Njc4OWFiY2RlZiIsImlhdCI6MTc5NTY1NDgwMCwibmJmIjoxNzk1NjU0ODAwLCJleHAiOjE3OTU2NTg0\
+             MDAsImdyYW50cyI6eyJpZGVudGl0eSI6ImFjbWU6dTE6d2ViLTEiLCJ2aWRlbyI6eyJyb29tIjoiYWNtZTpj\
+             bGFzczo5ZjNjMmIxYSJ9fX0.AKo__bP_UQ1UkCG8qoJwbd-fGQ-8vDZv3SDy9izycHI"
+        );
     }
 
     #[test]

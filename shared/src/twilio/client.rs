@@ -60,9 +60,8 @@ impl TwilioClient {
     fn build(timeout: Duration, user_agent: &str) -> Result<Self, ClientError> {
         // reqwest is built without a crypto provider of its own: ring, as for the AWS SDK.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeout)
+        // The process's one TLS configuration and root store (crate::https), shared with the SDK.
+        let http = crate::https::client_builder(timeout)
             .user_agent(user_agent)
             .build()
             .map_err(|e| ClientError(e.to_string()))?;
