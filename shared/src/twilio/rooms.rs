@@ -14,10 +14,10 @@
 //! Creating a room of a name, race-free, is [`open`].
 
 mod open;
+mod resources;
 mod template;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use url::Url;
 
@@ -26,6 +26,7 @@ use crate::names::{ParticipantSid, RoomSid};
 use crate::secrets::TwilioCredentials;
 
 pub use open::{OpenError, Opened};
+pub use resources::{Participant, ParticipantStatus, Room, RoomStatus};
 pub use template::{ROOM_STATUS_PATH, RoomTemplate};
 
 /// Twilio's error code for "a room with this unique name is already in progress".
@@ -39,84 +40,6 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
-
-/// A room's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RoomStatus {
-    /// Participants may connect.
-    InProgress,
-    /// The room has ended.
-    Completed,
-    /// The room failed.
-    Failed,
-    /// A status this code does not know yet: treated as "not in progress".
-    #[serde(other)]
-    Unknown,
-}
-
-/// A Video room, as Twilio describes it (the fields we use).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Room {
-    /// `RM…`
-    pub sid: String,
-    /// The unique name (ours: `{tenant}:{type}:{id}`).
-    #[serde(default)]
-    pub unique_name: Option<String>,
-    /// In progress, completed or failed.
-    pub status: RoomStatus,
-    /// Twilio's room type (`group`, …).
-    #[serde(rename = "type", default)]
-    pub room_type: Option<String>,
-    /// Cap on concurrent participants.
-    #[serde(default)]
-    pub max_participants: Option<u32>,
-    /// Whether participants are recorded when they connect.
-    #[serde(default)]
-    pub record_participants_on_connect: Option<bool>,
-    /// When the room was created (ISO 8601, UTC).
-    #[serde(default)]
-    pub date_created: Option<String>,
-    /// When the room was last updated (ISO 8601, UTC).
-    #[serde(default)]
-    pub date_updated: Option<String>,
-    /// When the room ended, if it has.
-    #[serde(default)]
-    pub end_time: Option<String>,
-    /// How long the room lasted, in seconds, once ended.
-    #[serde(default)]
-    pub duration: Option<u64>,
-}
-
-/// A participant's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ParticipantStatus {
-    /// Connected.
-    Connected,
-    /// Disconnected.
-    Disconnected,
-    /// Reconnecting.
-    Reconnecting,
-    /// A status this code does not know yet.
-    #[serde(other)]
-    Unknown,
-}
-
-/// A room participant (the fields we use).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Participant {
-    /// `PA…`
-    pub sid: String,
-    /// The room's `RM…`.
-    #[serde(default)]
-    pub room_sid: Option<String>,
-    /// The participant's identity.
-    #[serde(default)]
-    pub identity: Option<String>,
-    /// Connected, disconnected, …
-    pub status: ParticipantStatus,
-}
 
 /// What Twilio answered, with the `Twilio-Request-Id` that the audit log keeps.
 #[derive(Clone, Debug)]
