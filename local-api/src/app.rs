@@ -1,7 +1,8 @@
 //! The served application: an axum router made from the route table. Each request passes the
 //! emulated authorizer, becomes the API Gateway event AWS would send (`event.rs`), and goes
 //! through `shared::http::invoke`, the functions' own Lambda entry point; its API Gateway
-//! response becomes the HTTP response. Anything else is the JSON 404 API Gateway's would be.
+//! response becomes the HTTP response (`response.rs`). Anything else is the JSON 404 API
+//! Gateway's would be.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -13,13 +14,12 @@ use axum::body::{Body as AxumBody, Bytes};
 use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
 use axum::routing::{MethodFilter, any, on};
-use base64::Engine;
-use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
-use lambda_http::{Body, Context, LambdaEvent};
-use serde_json::Value;
+use http::{Request, Response, StatusCode};
+use lambda_http::{Context, LambdaEvent};
 use shared::error::ApiError;
 
 use crate::fake_twilio::{self, FakeTwilio};
+use crate::response::{from_api_gateway, into_axum};
 use crate::routes::{Proof, Route};
 use crate::schedule::Schedule;
 use crate::{auth, event};
@@ -209,58 +209,4 @@ fn request_id() -> String {
     static N: AtomicU64 = AtomicU64::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
     format!("local-{}-{n}", std::process::id())
-}
-
-/// The HTTP response API Gateway makes of a function's response (`statusCode`, `headers`,
-/// `multiValueHeaders`, `cookies`, `body`, `isBase64Encoded`).
-fn from_api_gateway(answer: Value) -> Response<AxumBody> {
-    let text = answer["body"].as_str().unwrap_or_default();
-    let body = if answer["isBase64Encoded"] == true {
-        let decoded = base64::engine::general_purpose::STANDARD.decode(text);
-        decoded.unwrap_or_default()
-    } else {
-        text.as_bytes().to_vec()
-    };
-    let mut response = Response::new(AxumBody::from(body));
-    *response.status_mut() = answer["statusCode"]
-        .as_u64()
-        .and_then(|code| StatusCode::from_u16(u16::try_from(code).ok()?).ok())
-        .unwrap_or(StatusCode::BAD_GATEWAY);
-    let strings = |value: &Value| -> Vec<String> {
-        match value {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(items) => items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let mut headers: Vec<(String, String)> = Vec::new();
-    for field in ["headers", "multiValueHeaders"] {
-        for (name, values) in answer[field].as_object().into_iter().flatten() {
-            headers.extend(strings(values).into_iter().map(|v| (name.clone(), v)));
-        }
-    }
-    let cookies = strings(&answer["cookies"]).into_iter();
-    headers.extend(cookies.map(|c| ("set-cookie".to_string(), c)));
-    for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            response.headers_mut().append(name, value);
-        }
-    }
-    response
-}
-
-fn into_axum(response: Response<Body>) -> Response<AxumBody> {
-    let (parts, body) = response.into_parts();
-    Response::from_parts(parts, AxumBody::from(bytes(body)))
-}
-
-fn bytes(body: Body) -> Vec<u8> {
-    match body {
-        Body::Text(text) => text.into_bytes(),
-        Body::Binary(bytes) => bytes,
-        _ => Vec::new(),
-    }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod defaults;
 mod event;
 pub mod fake_twilio;
+mod response;
 pub mod routes;
 pub mod schedule;
 

@@ -19,7 +19,9 @@
 
 mod audit;
 mod doc;
+mod error;
 mod event;
+mod pending;
 mod report;
 mod run;
 mod steps;
@@ -27,20 +29,21 @@ mod steps;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lambda_runtime::{Diagnostic, LambdaEvent};
+use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use shared::aws::StartupError;
 use shared::config::{Config, ConfigError};
-use shared::idempotency::{Idempotency, IdempotencyError};
+use shared::idempotency::Idempotency;
 use shared::secrets::versions::SecretVersions;
-use shared::secrets::{SecretError, SecretKind, Secrets};
+use shared::secrets::{SecretKind, Secrets};
+use shared::store::Store;
 use shared::store::audit::AuditLog;
-use shared::store::{Store, StoreError};
-use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient, TwilioError};
+use shared::twilio::{ATTEMPT_TIMEOUT, TwilioClient};
 use url::Url;
 
 pub use doc::{KeyDoc, Retired};
+pub use error::RotationError;
 pub use event::Request;
 pub use report::{Action, Awaiting, Report};
 
@@ -113,50 +116,6 @@ pub enum Step {
 /// Told of each completed step. Production does nothing; tests stop a run there, as a crash
 /// would (no clean-up code runs).
 pub type Checkpoint = Arc<dyn Fn(Step) + Send + Sync>;
-
-/// Why a run failed. Each is an invocation error, so Lambda retries; none carries a secret.
-#[derive(Debug, thiserror::Error)]
-pub enum RotationError {
-    /// The event is not one this function takes (retrying cannot help; nothing was done).
-    #[error("bad event: {0}")]
-    Event(String),
-    /// Another run holds the secret's lock.
-    #[error("another rotation run of this secret is in progress")]
-    Busy,
-    /// A secret could not be read or written.
-    #[error(transparent)]
-    Secret(#[from] SecretError),
-    /// Twilio failed or refused.
-    #[error(transparent)]
-    Twilio(#[from] TwilioError),
-    /// DynamoDB failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The idempotency record could not be used.
-    #[error(transparent)]
-    Idempotency(IdempotencyError),
-    /// A key Twilio just created does not authenticate; it was revoked.
-    #[error("new key {0} does not authenticate; revoked")]
-    Unusable(String),
-}
-
-impl From<IdempotencyError> for RotationError {
-    fn from(e: IdempotencyError) -> Self {
-        match e {
-            IdempotencyError::InProgress => RotationError::Busy,
-            other => RotationError::Idempotency(other),
-        }
-    }
-}
-
-impl From<RotationError> for Diagnostic {
-    fn from(e: RotationError) -> Self {
-        Diagnostic {
-            error_type: "KeyRotationError".into(),
-            error_message: e.to_string(),
-        }
-    }
-}
 
 /// The function, built once at cold start.
 pub struct State {

@@ -1,14 +1,13 @@
-//! One run, in the order of the crate's documentation: pending version, orphans, due
-//! revocations, rotation, `AWSPREVIOUS`. The mutating steps are in [`crate::steps`]; in a dry
-//! run each of them only records what it would do.
+//! One run, in the order of the crate's documentation: pending version ([`crate::pending`]),
+//! orphans, due revocations, rotation, `AWSPREVIOUS`. The mutating steps are in
+//! [`crate::steps`]; in a dry run each of them only records what it would do.
 
 use std::collections::HashSet;
 
 use lambda_runtime::Context;
 use shared::deadline::Deadline;
 use shared::idempotency::Claim;
-use shared::secrets::versions::PENDING;
-use shared::twilio::keys::{Keys, authenticates};
+use shared::twilio::keys::Keys;
 
 use crate::doc::KeyDoc;
 use crate::report::{Action, Awaiting, Report, Rotated};
@@ -144,52 +143,6 @@ impl Run<'_> {
         let (current, _) = self.current.as_ref().expect("set above");
         self.report.current_key_sid = current.key_sid().to_string();
         Ok(())
-    }
-
-    /// A version left `AWSPENDING` by a crashed run: promoted if usable, else abandoned (its
-    /// key, referenced by no version, is then revoked as an orphan).
-    async fn settle_pending(&mut self, pending: &str) -> Result<(), RotationError> {
-        let versions = &self.state.versions;
-        let (current, current_vid) = self.current.clone().expect("set by go");
-        if pending == current_vid {
-            // Promoted before the crash; only the label is left to take off.
-            self.record("clear_pending_label", Some(current.key_sid()));
-            if !self.dry() {
-                versions.remove_label(PENDING, pending).await?;
-            }
-            return Ok(());
-        }
-        let doc = KeyDoc::parse(versions.id(), &versions.value(pending).await?)?;
-        if self.usable(&doc, &current).await? {
-            let doc = doc.demoted_at(current.key_sid(), self.demotion_time());
-            self.stage_and_promote(doc, &current_vid).await?;
-            return Ok(());
-        }
-        self.record("abandon_pending", Some(doc.key_sid()));
-        if !self.dry() {
-            versions.remove_label(PENDING, pending).await?;
-        }
-        Ok(())
-    }
-
-    /// Whether a pending version may become current: same account, built on the current
-    /// version, and its key alive and authenticating.
-    async fn usable(&self, doc: &KeyDoc, current: &KeyDoc) -> Result<bool, RotationError> {
-        let follows = doc.account_sid() == current.account_sid()
-            && doc.key_sid() != current.key_sid()
-            && self.alive.contains(doc.key_sid())
-            && doc.retired().iter().any(|r| r.sid == current.key_sid());
-        if !follows {
-            return Ok(false);
-        }
-        let s = self.state;
-        Ok(authenticates(
-            &s.twilio,
-            doc.credentials(),
-            &s.video_base,
-            self.deadline.calls_by(),
-        )
-        .await?)
     }
 
     /// The event's rotation, once: replayed from its record, found done in the secret, or run.

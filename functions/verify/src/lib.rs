@@ -13,6 +13,7 @@
 
 mod answers;
 mod destination;
+mod limits;
 
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ use shared::error::ApiError;
 use shared::http::{Handler, json, json_body, no_route, respond, route_key};
 use shared::secrets::{Secrets, TwilioCredentials};
 use shared::stepup::StepUpKey;
-use shared::store::ratelimit::{Hit, RateLimitStore, Window};
+use shared::store::ratelimit::RateLimitStore;
 use shared::twilio::verify::{Channel, Verification, VerifyService};
 
 use answers::{check_outcome, verify_failure};
@@ -145,62 +146,6 @@ impl State {
                 "expires_at": rfc3339(proof.expires_at),
             }),
         ))
-    }
-
-    /// Counts the send against the user's and the destination's windows; the first full one
-    /// refuses it with a 429 whose `Retry-After` is the time left in that window.
-    async fn count_send(&self, caller: &Caller, to: &Destination) -> Result<(), ApiError> {
-        let now = now_unix();
-        let limits = [
-            (
-                format!("verify:user:{}:{}", caller.tenant, caller.sub),
-                self.limits.per_user,
-                self.limits.user_window_seconds,
-                "too many codes were requested for this user; try again later",
-            ),
-            (
-                format!("verify:dest:{}", to.rate_key()),
-                self.limits.per_destination,
-                self.limits.destination_window_seconds,
-                "too many codes were requested for this destination; try again later",
-            ),
-        ];
-        for (key, max, window, message) in limits {
-            let window = Window::containing(now, window);
-            match self
-                .rate_limits
-                .hit(&key, window, max)
-                .await
-                .map_err(ApiError::from)?
-            {
-                Hit::Counted { .. } => {}
-                Hit::Limited { reset_at } => {
-                    let limit = if key.starts_with("verify:user:") {
-                        "user"
-                    } else {
-                        "destination"
-                    };
-                    shared::metrics::count(
-                        shared::metrics::VERIFICATIONS_REFUSED,
-                        &[("Limit", limit)],
-                    );
-                    tracing::warn!(
-                        tenant = %caller.tenant,
-                        sub = %caller.sub,
-                        to = %to.masked(),
-                        reset_at,
-                        "verify send rate-limited"
-                    );
-                    let retry_after = (reset_at - now).max(1) as u64;
-                    return Err(ApiError::too_many_requests(
-                        "rate_limited",
-                        message,
-                        retry_after,
-                    ));
-                }
-            }
-        }
-        Ok(())
     }
 
     async fn credentials(&self) -> Result<Arc<TwilioCredentials>, ApiError> {

@@ -14,10 +14,10 @@
 //! Creating a room of a name, race-free, is [`open`].
 
 mod open;
+mod resources;
 mod template;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use url::Url;
 
@@ -26,6 +26,7 @@ use crate::names::{ParticipantSid, RoomSid};
 use crate::secrets::TwilioCredentials;
 
 pub use open::{OpenError, Opened};
+pub use resources::{Participant, ParticipantStatus, Room, RoomStatus};
 pub use template::{ROOM_STATUS_PATH, RoomTemplate};
 
 /// Twilio's error code for "a room with this unique name is already in progress".
@@ -39,84 +40,6 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
-
-/// A room's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RoomStatus {
-    /// Participants may connect.
-    InProgress,
-    /// The room has ended.
-    Completed,
-    /// The room failed.
-    Failed,
-    /// A status this code does not know yet: treated as "not in progress".
-    #[serde(other)]
-    Unknown,
-}
-
-/// A Video room, as Twilio describes it (the fields we use).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Room {
-    /// `RM…`
-    pub sid: String,
-    /// The unique name (ours: `{tenant}:{type}:{id}`).
-    #[serde(default)]
-    pub unique_name: Option<String>,
-    /// In progress, completed or failed.
-    pub status: RoomStatus,
-    /// Twilio's room type (`group`, …).
-    #[serde(rename = "type", default)]
-    pub room_type: Option<String>,
-    /// Cap on concurrent participants.
-    #[serde(default)]
-    pub max_participants: Option<u32>,
-    /// Whether participants are recorded when they connect.
-    #[serde(default)]
-    pub record_participants_on_connect: Option<bool>,
-    /// When the room was created (ISO 8601, UTC).
-    #[serde(default)]
-    pub date_created: Option<String>,
-    /// When the room was last updated (ISO 8601, UTC).
-    #[serde(default)]
-    pub date_updated: Option<String>,
-    /// When the room ended, if it has.
-    #[serde(default)]
-    pub end_time: Option<String>,
-    /// How long the room lasted, in seconds, once ended.
-    #[serde(default)]
-    pub duration: Option<u64>,
-}
-
-/// A participant's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ParticipantStatus {
-    /// Connected.
-    Connected,
-    /// Disconnected.
-    Disconnected,
-    /// Reconnecting.
-    Reconnecting,
-    /// A status this code does not know yet.
-    #[serde(other)]
-    Unknown,
-}
-
-/// A room participant (the fields we use).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Participant {
-    /// `PA…`
-    pub sid: String,
-    /// The room's `RM…`.
-    #[serde(default)]
-    pub room_sid: Option<String>,
-    /// The participant's identity.
-    #[serde(default)]
-    pub identity: Option<String>,
-    /// Connected, disconnected, …
-    pub status: ParticipantStatus,
-}
 
 /// What Twilio answered, with the `Twilio-Request-Id` that the audit log keeps.
 #[derive(Clone, Debug)]
@@ -260,51 +183,4 @@ fn url_under(base: &Url, segments: &[&str]) -> Url {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_unique_name_is_one_percent_encoded_path_segment() {
-        let base = Url::parse("https://video.twilio.com").unwrap();
-        let url = url_under(&base, &["v1", "Rooms", "acme:class:9f3c-2b_1a"]);
-        assert_eq!(
-            url.as_str(),
-            "https://video.twilio.com/v1/Rooms/acme%3Aclass%3A9f3c-2b_1a"
-        );
-        let prefixed = Url::parse("http://127.0.0.1:9/twilio/").unwrap();
-        assert_eq!(
-            url_under(&prefixed, &["v1", "Rooms"]).as_str(),
-            "http://127.0.0.1:9/twilio/v1/Rooms"
-        );
-        assert_eq!(
-            url_under(&base, &["a/b?c#d"]).path(),
-            "/a%2Fb%3Fc%23d",
-            "a segment never adds path levels, a query or a fragment"
-        );
-    }
-
-    #[test]
-    fn a_room_decodes_from_twilios_json_and_unknown_statuses_are_kept_apart() {
-        let room: Room = serde_json::from_value(serde_json::json!({
-            "sid": "RM0123456789abcdef0123456789abcdef",
-            "unique_name": "acme:class:1",
-            "status": "in-progress",
-            "type": "group",
-            "max_participants": 25,
-            "record_participants_on_connect": true,
-            "date_created": "2026-11-26T01:00:00Z",
-            "end_time": null,
-            "links": {"participants": "https://video.twilio.com/v1/Rooms/RM…/Participants"}
-        }))
-        .unwrap();
-        assert_eq!(room.status, RoomStatus::InProgress);
-        assert_eq!(room.room_type.as_deref(), Some("group"));
-        assert_eq!(room.record_participants_on_connect, Some(true));
-        let odd: RoomStatus = serde_json::from_str("\"paused\"").unwrap();
-        assert_eq!(odd, RoomStatus::Unknown);
-        assert_eq!(
-            serde_json::to_string(&RoomStatus::InProgress).unwrap(),
-            "\"in-progress\""
-        );
-    }
-}
+mod tests;

@@ -13,23 +13,26 @@
 //!   any key, and counted as the `WebhookRejected` metric. (An event `lambda_http` cannot
 //!   convert, such as a body flagged base64 that is not, is a 400 from `crate::http::run_lambda`
 //!   before any handler runs.)
+//!
+//! The answers to a signed callback once it has run (a 200 whatever its work came to) are in
+//! `answer`.
 
+mod answer;
 mod form;
 mod rejection;
 mod signed_url;
 
-use http::StatusCode;
 use lambda_http::Request;
 use secrecy::ExposeSecret;
 use url::Url;
 
 use crate::error::ApiError;
-use crate::idempotency::{IdempotencyError, Outcome, RunError};
 use crate::secrets::{AuthCredentials, Secrets};
 use crate::twilio::signature::{self, Algorithm, BODY_SHA256_PARAM, Payload};
 use crate::twilio::signature_settings::{self, SettingsError};
 use rejection::Rejection;
 
+pub use answer::{UNFINISHED_METRIC, accepted, answer_once, unfinished};
 pub use form::parse_form;
 pub use signed_url::signed_url;
 
@@ -211,56 +214,4 @@ fn signing_key<'a>(
         )),
         Some(Err(unsupported)) => Err((Rejection::UnsupportedAlgorithm, unsupported.to_string())),
     }
-}
-
-/// The answer to a callback that was processed (or deliberately ignored).
-pub fn accepted(status: &str) -> lambda_http::Response<lambda_http::Body> {
-    crate::http::json(StatusCode::OK, &serde_json::json!({ "status": status }))
-}
-
-/// Counts signed callbacks answered [`unfinished`], by `Route`.
-pub const UNFINISHED_METRIC: &str = "CallbackUnfinished";
-
-/// The one answer to a signed callback run once ([`crate::idempotency::Idempotency::run_once`]):
-/// a 200 whatever happened, since Twilio never redelivers a callback answered 5xx (API.md).
-/// `executed` names what a first run did. A duplicate, also while the first delivery is in
-/// flight, is `duplicate` or `in_progress` (what the first does not finish, the reconciler does);
-/// a failure is [`unfinished`]; only a token reused for another event is refused (409).
-pub fn answer_once<T>(
-    outcome: Result<Outcome<T>, RunError<ApiError>>,
-    route: &str,
-    sid: &str,
-    event: &str,
-    executed: impl FnOnce(T) -> &'static str,
-) -> Result<lambda_http::Response<lambda_http::Body>, ApiError> {
-    let duplicate = |status| {
-        tracing::info!(route, sid, event, status, "duplicate twilio callback");
-        Ok(accepted(status))
-    };
-    match outcome {
-        Ok(Outcome::Executed(done)) => Ok(accepted(executed(done))),
-        Ok(Outcome::Replayed(_)) => duplicate("duplicate"),
-        Err(RunError::Idempotency(IdempotencyError::InProgress)) => duplicate("in_progress"),
-        Err(RunError::Idempotency(IdempotencyError::PayloadMismatch)) => Err(ApiError::conflict(
-            "idempotency_conflict",
-            "this idempotency token was used for another event",
-        )),
-        Err(RunError::Action(error)) => Ok(unfinished(route, sid, event, &error)),
-        Err(RunError::Idempotency(other)) => Ok(unfinished(route, sid, event, &other)),
-    }
-}
-
-/// The answer to a signed callback whose work failed part way (its store failed): still a 200,
-/// `{"status":"unfinished"}`, since Twilio never redelivers a callback answered 5xx (API.md),
-/// logged at ERROR and counted as [`UNFINISHED_METRIC`]. Its claim was released, so a redelivery
-/// would process it; what it had recorded as owed, the reconciler finishes.
-pub fn unfinished(
-    route: &str,
-    sid: &str,
-    event: &str,
-    error: &dyn std::fmt::Display,
-) -> lambda_http::Response<lambda_http::Body> {
-    tracing::error!(route, sid, event, %error, "twilio callback not finished; answered 200, as Twilio never redelivers a 5xx");
-    crate::metrics::count(UNFINISHED_METRIC, &[("Route", route)]);
-    accepted("unfinished")
 }
