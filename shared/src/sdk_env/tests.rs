@@ -64,8 +64,9 @@ mod capture {
         pub fn client(&self) -> SharedHttpClient {
             SharedHttpClient::new(self.clone())
         }
-        pub fn first(&self) -> String {
-            self.0.lock().unwrap().first().cloned().expect("a request")
+        /// The URL of every request, in order.
+        pub fn all(&self) -> Vec<String> {
+            self.0.lock().unwrap().clone()
         }
     }
 
@@ -87,26 +88,31 @@ mod capture {
     }
 }
 
-async fn dynamodb_url(sdk: &SdkConfig) -> String {
+/// Asserts where the DynamoDB and the Secrets Manager client built from `sdk` send their first
+/// request (each URL starts with the given prefix).
+async fn assert_endpoints(sdk: &SdkConfig, dynamodb: &str, secrets_manager: &str) {
     let capture = capture::Capture::default();
     let config = aws_sdk_dynamodb::config::Builder::from(sdk)
         .http_client(capture.client())
-        .retry_config(RetryConfig::disabled())
-        .build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
+        .retry_config(RetryConfig::disabled());
+    let client = aws_sdk_dynamodb::Client::from_conf(config.build());
     client.list_tables().send().await.unwrap_err();
-    capture.first()
-}
-
-async fn secrets_manager_url(sdk: &SdkConfig) -> String {
-    let capture = capture::Capture::default();
     let config = aws_sdk_secretsmanager::config::Builder::from(sdk)
         .http_client(capture.client())
-        .retry_config(RetryConfig::disabled())
-        .build();
-    let client = aws_sdk_secretsmanager::Client::from_conf(config);
+        .retry_config(RetryConfig::disabled());
+    let client = aws_sdk_secretsmanager::Client::from_conf(config.build());
     client.list_secrets().send().await.unwrap_err();
-    capture.first()
+    let urls = capture.all();
+    assert!(
+        urls[0].starts_with(dynamodb),
+        "DynamoDB: {}, expected {dynamodb}",
+        urls[0]
+    );
+    assert!(
+        urls[1].starts_with(secrets_manager),
+        "Secrets Manager: {}, expected {secrets_manager}",
+        urls[1]
+    );
 }
 
 /// Lambda's variables, then `extra` over them.
@@ -120,53 +126,31 @@ fn with(extra: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Opti
     }
 }
 
+/// `AWS_ENDPOINT_URL` in [`lambda`]: every service's endpoint unless its own variable says otherwise.
+const GENERAL_ENDPOINT: &str = "http://127.0.0.1:5000";
+const DYNAMODB_EU: &str = "https://dynamodb.eu-west-1.amazonaws.com";
+const SECRETS_MANAGER_EU: &str = "https://secretsmanager.eu-west-1.amazonaws.com";
+
 #[tokio::test]
 async fn a_service_specific_endpoint_wins_over_aws_endpoint_url_for_its_service_only() {
     let sdk = sdk_config_from(with(&[(
         "AWS_ENDPOINT_URL_DYNAMODB",
         "http://127.0.0.1:8000",
     )]));
-    assert!(
-        dynamodb_url(&sdk)
-            .await
-            .starts_with("http://127.0.0.1:8000")
-    );
-    assert!(
-        secrets_manager_url(&sdk)
-            .await
-            .starts_with("http://127.0.0.1:5000")
-    );
+    assert_endpoints(&sdk, "http://127.0.0.1:8000", GENERAL_ENDPOINT).await;
 
     let sdk = sdk_config_from(with(&[(
         "AWS_ENDPOINT_URL_SECRETS_MANAGER",
         "http://127.0.0.1:4566",
     )]));
-    assert!(
-        dynamodb_url(&sdk)
-            .await
-            .starts_with("http://127.0.0.1:5000")
-    );
-    assert!(
-        secrets_manager_url(&sdk)
-            .await
-            .starts_with("http://127.0.0.1:4566")
-    );
+    assert_endpoints(&sdk, GENERAL_ENDPOINT, "http://127.0.0.1:4566").await;
 }
 
 #[tokio::test]
 async fn without_endpoint_variables_each_client_goes_to_its_regional_aws_endpoint() {
     let sdk = sdk_config_from(with(&[("AWS_ENDPOINT_URL", "")]));
     assert!(sdk.endpoint_url().is_none());
-    assert!(
-        dynamodb_url(&sdk)
-            .await
-            .starts_with("https://dynamodb.eu-west-1.amazonaws.com")
-    );
-    assert!(
-        secrets_manager_url(&sdk)
-            .await
-            .starts_with("https://secretsmanager.eu-west-1.amazonaws.com")
-    );
+    assert_endpoints(&sdk, DYNAMODB_EU, SECRETS_MANAGER_EU).await;
 }
 
 #[tokio::test]
@@ -177,24 +161,11 @@ async fn aws_ignore_configured_endpoint_urls_turns_every_endpoint_variable_off()
         ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"),
     ]));
     assert!(sdk.endpoint_url().is_none());
-    assert!(
-        dynamodb_url(&sdk)
-            .await
-            .starts_with("https://dynamodb.eu-west-1.amazonaws.com")
-    );
-    assert!(
-        secrets_manager_url(&sdk)
-            .await
-            .starts_with("https://secretsmanager.eu-west-1.amazonaws.com")
-    );
+    assert_endpoints(&sdk, DYNAMODB_EU, SECRETS_MANAGER_EU).await;
 
     let sdk = sdk_config_from(with(&[
         ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
         ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false"),
     ]));
-    assert!(
-        dynamodb_url(&sdk)
-            .await
-            .starts_with("http://127.0.0.1:8000")
-    );
+    assert_endpoints(&sdk, "http://127.0.0.1:8000", GENERAL_ENDPOINT).await;
 }
