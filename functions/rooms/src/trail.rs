@@ -3,8 +3,9 @@
 //! - A refusal (no admin scope) is one final entry, written before the 403.
 //! - Anything else is written as a pending entry before any call is made, then settled with its
 //!   outcome before the answer.
-//! - If the pending entry cannot be written, nothing is done and the answer is 503: no admin
-//!   action happens without a trace. The same for a refusal that cannot be recorded.
+//! - If the pending entry cannot be written, nothing is done and the answer is 503 (with
+//!   `Retry-After` when the log is throttled): no admin action happens without a trace. The
+//!   same for a refusal that cannot be recorded.
 //! - If the outcome cannot be recorded after Twilio carried the action out, the change cannot be
 //!   undone, and answering success would report it as done with no outcome on record. The
 //!   answer is a 500 `audit_incomplete` that says so (the change happened; the entry shows as
@@ -20,6 +21,7 @@ use lambda_http::{Body, Response};
 use shared::caller::Caller;
 use shared::deadline::Deadline;
 use shared::error::ApiError;
+use shared::store::StoreError;
 use shared::store::audit::{AuditEntry, AuditOutcome};
 use tokio::time::Instant;
 
@@ -95,7 +97,7 @@ impl State {
         log(&entry);
         match self.audit.append(&entry).await {
             Ok(()) => refusal,
-            Err(e) => ApiError::unavailable(format!("audit log: {e}")),
+            Err(e) => unwritten(e),
         }
     }
 
@@ -124,10 +126,7 @@ impl State {
 
     /// Writes `entry` as pending; if it cannot be written, the action must not run (503).
     pub(crate) async fn begin(&self, entry: AuditEntry) -> Result<AuditEntry, ApiError> {
-        self.audit
-            .append(&entry)
-            .await
-            .map_err(|e| ApiError::unavailable(format!("audit log: {e}")))?;
+        self.audit.append(&entry).await.map_err(unwritten)?;
         Ok(entry)
     }
 
@@ -186,6 +185,16 @@ fn log(entry: &AuditEntry) {
         twilio_request_id = entry.twilio_request_id.as_deref(),
         "admin action"
     );
+}
+
+/// The answer when an entry cannot be written: 503 whatever the store's failure (no admin action
+/// without a trace; the cause stays in the logs), through the one mapping when the log is
+/// throttled, so that the answer carries its `Retry-After`.
+fn unwritten(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Throttled => ApiError::from(error),
+        other => ApiError::unavailable(format!("audit log: {other}")),
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,22 @@ impl AuditStorage for SettleFails {
     }
 }
 
+/// Every write is refused for load, as when DynamoDB throttles the table.
+struct Throttled;
+
+#[async_trait]
+impl AuditStorage for Throttled {
+    async fn insert(&self, _: &AuditEntry) -> Result<(), StoreError> {
+        Err(StoreError::Throttled)
+    }
+    async fn replace_pending(&self, _: Settlement<'_>) -> Result<(), StoreError> {
+        Err(StoreError::Throttled)
+    }
+    async fn newest(&self, _: AuditQuery<'_>) -> Result<Fetched, StoreError> {
+        Err(StoreError::Throttled)
+    }
+}
+
 async fn state(twilio: &MockServer) -> State {
     let uri = twilio.uri();
     let config = Config::from_lookup(|name| match name {
@@ -89,6 +105,23 @@ fn complete_request() -> lambda_http::Request {
 fn code(response: &Response<Body>) -> Value {
     let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
     body["error"]["code"].clone()
+}
+
+#[tokio::test]
+async fn a_throttled_audit_log_is_a_503_with_retry_after_and_nothing_is_done() {
+    let twilio = MockServer::start().await;
+    mount_room(&twilio, "in-progress").await;
+    let mut state = state(&twilio).await;
+    state.audit = Arc::new(Throttled);
+    let response = state.handle(complete_request()).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    assert_eq!(code(&response), "service_unavailable");
+    let calls = twilio.received_requests().await.unwrap();
+    assert!(
+        calls.is_empty(),
+        "no call before the trail is written: {calls:?}"
+    );
 }
 
 /// `POST /admin/rooms/{room_sid}/complete` of a room Twilio holds as `status`, with the
