@@ -25,10 +25,8 @@ use sha2::Sha256;
 use crate::config::MAX_VIDEO_TOKEN_TTL_SECONDS;
 use crate::secrets::TwilioCredentials;
 
-/// The content type of Twilio's Access Tokens.
-pub const CONTENT_TYPE: &str = "twilio-fpa;v=1";
-
-/// The JWT header of every Access Token, in the order Twilio's helper libraries write it.
+/// The JWT header of every Access Token, in the order Twilio's helper libraries write it (`cty`
+/// is the content type Twilio checks).
 const HEADER: &str = r#"{"typ":"JWT","alg":"HS256","cty":"twilio-fpa;v=1"}"#;
 
 /// What a token grants.
