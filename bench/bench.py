@@ -187,6 +187,11 @@ def main():
     table(targets, results, trips, rounds, started, ended)
 
 
+def median_of(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
 def fmt_ratio(v, base):
     if not base:
         return "–"
@@ -206,6 +211,8 @@ def table(targets, results, trips, rounds, started, ended):
             "anon": statistics.median(r["anon_kb"] for r in rs) / 1024,
             "file": statistics.median(r["file_kb"] for r in rs) / 1024,
             "zip": package_size(t) / 1e6,
+            "cpu_init": median_of(r["cpu_init"] for r in rs),
+            "cpu_first": median_of(r["cpu_first"] for r in rs),
         }
     floor, node = med.get("floor"), med.get("node-token")
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -241,6 +248,11 @@ def table(targets, results, trips, rounds, started, ended):
     print("\nWhere the resident set is, after the last warm invocation (median MB): "
           + "; ".join(f"{t} {med[t]['anon']:.1f} anonymous + {med[t]['file']:.1f} file-backed"
                       for t in targets))
+    print("\nThe process's own CPU time (all its threads, from /proc schedstat; median ms): "
+          "before its first /next, then in its first request (what it worked, apart from "
+          "waiting on the backends): "
+          + "; ".join(f"{t} {med[t]['cpu_init']:.1f} + {med[t]['cpu_first']:.1f}" for t in targets
+                      if None not in (med[t]["cpu_init"], med[t]["cpu_first"])))
     print("\nBackend round trips from spawn to the first response (counted at a proxy in front of "
           "moto and at the Twilio stub, 5 more runs each, the median run's times; the time in the backends as the proxy and "
           "the stub see it):\n")

@@ -6,6 +6,10 @@ It speaks the real protocol (GET /2018-06-01/runtime/invocation/next, POST
 - init: spawn -> the first GET /next (what the function builds before it can take an event);
 - cold: spawn -> the first POST /response (init plus the first request);
 - warm: each later invocation, from handing out the event to its response;
+- CPU: the process's own CPU time before its first GET /next and in its first request, read
+  from /proc (schedstat) as each arrives: its work, apart from the time it waited on the
+  backends or on the emulator (on loopback the kernel's work for both ends of a connection is
+  charged to the sender, so it includes some of the backends' side);
 - peak RSS: the process's VmHWM just before it is killed (after its last invocation), and how
   its resident set splits between anonymous memory and mapped files. Not wait4's ru_maxrss:
   Linux carries that across exec, so it would report the forking Python's own 60 MB.
@@ -29,6 +33,9 @@ class Run:
         self.served = 0
         self.handed = {}  # request id -> when its event was handed out
         self.first_next = None
+        self.pid = None
+        self.cpu_at_next = None  # the process's CPU time (ms) at its first GET /next
+        self.cpu_at_response = None  # … and when its first response arrives
         self.responses = []  # (request id, status "response"/"error", body, when)
         self.done = threading.Event()
         self.lock = threading.Lock()
@@ -52,6 +59,7 @@ class Api(BaseHTTPRequestHandler):
         with run.lock:
             if run.first_next is None:
                 run.first_next = now
+                run.cpu_at_next = cpu_ms(run.pid)
             index = run.served
             run.served += 1
         if index >= len(run.events):
@@ -86,6 +94,8 @@ class Api(BaseHTTPRequestHandler):
         tail = self.path[len(PREFIX):] if self.path.startswith(PREFIX) else self.path
         request_id, _, kind = tail.partition("/")
         with run.lock:
+            if not run.responses:
+                run.cpu_at_response = cpu_ms(run.pid)
             run.responses.append((request_id, kind, body, now))
         if kind != "response":
             run.done.set()
@@ -112,6 +122,7 @@ def run_once(argv, env, events, cwd=None, timeout=30):
     errors = open(os.devnull, "wb") if not os.environ.get("BENCH_DEBUG") else None
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+    run.pid = proc.pid
     finished = run.done.wait(timeout)
     split = resident_split(proc.pid)
     proc.send_signal(signal.SIGKILL)
@@ -132,12 +143,31 @@ def run_once(argv, env, events, cwd=None, timeout=30):
         "init": (run.first_next - start) * 1000,
         "cold": (at - start) * 1000,
         "warm": warm,
+        "cpu_init": run.cpu_at_next,
+        "cpu_first": (run.cpu_at_response - run.cpu_at_next
+                      if None not in (run.cpu_at_response, run.cpu_at_next) else None),
         "rss_kb": split.get("VmHWM", 0),
         "anon_kb": split.get("RssAnon", 0),
         "file_kb": split.get("RssFile", 0),
         "first": (kind, body),
         "all": [(k, b) for _, k, b, _ in run.responses],
     }
+
+
+def cpu_ms(pid):
+    """The CPU time (ms) a live process has used so far, all its threads (the first field of
+    each thread's /proc schedstat, nanoseconds on a CPU): what the process itself worked, apart
+    from the time it waited on the network or on the emulator. None if it cannot be read."""
+    if pid is None:
+        return None
+    try:
+        total = 0
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        return total / 1e6
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def resident_split(pid):
