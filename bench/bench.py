@@ -16,6 +16,7 @@ import time
 import zipfile
 
 import boto3
+import yaml
 
 sys.path.insert(0, os.path.dirname(__file__))
 import emulator  # noqa: E402
@@ -23,6 +24,8 @@ import events  # noqa: E402
 import stubs  # noqa: E402
 
 ROOT = os.environ["BENCH_ROOT"]
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from create_table import CfnLoader  # noqa: E402
 BIN = os.environ["BENCH_BIN_DIR"]
 RUST = ["floor", "health", "token", "verify", "rooms", "presence", "webhook", "composition",
         "reconciler", "key-rotation"]
@@ -80,9 +83,33 @@ def seed_presence(config, endpoint):
         raise SystemExit(f"recording presence's room failed: {answers}")
 
 
+SECRET_IDS = ("TWILIO_SECRET_ID", "TWILIO_AUTH_SECRET_ID")
+
+
+def template_secret_ids():
+    """Which of the secret ids template.yaml gives each function, by its binary's name: a
+    function without one builds no Secrets Manager client, in Lambda as here."""
+    with open(os.path.join(ROOT, "template.yaml")) as f:
+        resources = yaml.load(f, Loader=CfnLoader)["Resources"]
+    given = {}
+    for resource in resources.values():
+        binary = ((resource.get("Metadata") or {}).get("BuildProperties") or {}).get("Binary")
+        if binary:
+            variables = (resource["Properties"].get("Environment") or {}).get("Variables") or {}
+            given[binary] = {name for name in SECRET_IDS if name in variables}
+    return given
+
+
+GIVEN_SECRET_IDS = template_secret_ids()
+
+
 def command(target, config, endpoint):
     """(argv, env) of `target` as Lambda runs it; `before:NAME` is NAME's binary in
-    BENCH_BEFORE_DIR."""
+    BENCH_BEFORE_DIR. A function gets the secret ids template.yaml gives it."""
+    name = target.removeprefix("before:")
+    if name in GIVEN_SECRET_IDS:
+        config = {k: v for k, v in config.items()
+                  if k not in SECRET_IDS or k in GIVEN_SECRET_IDS[name]}
     env = lambda_env(dict(config, AWS_ENDPOINT_URL=endpoint))
     if target.startswith("before:"):
         return [os.path.join(os.environ["BENCH_BEFORE_DIR"], target[7:])], env
