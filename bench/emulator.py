@@ -28,8 +28,9 @@ PREFIX = "/2018-06-01/runtime/invocation/"
 class Run:
     """One process's invocations: the events to hand out and what was seen."""
 
-    def __init__(self, events):
+    def __init__(self, events, linger=True):
         self.events = list(events)
+        self.linger = linger
         self.served = 0
         self.handed = {}  # request id -> when its event was handed out
         self.first_next = None
@@ -63,9 +64,13 @@ class Api(BaseHTTPRequestHandler):
             index = run.served
             run.served += 1
         if index >= len(run.events):
-            # Every event is answered: hold this poll until the process is killed.
+            # Every event is answered: hold this poll until the process is killed, or close it
+            # (the runtime then ends the process itself, as a profiler needs).
             run.done.set()
-            time.sleep(60)
+            if run.linger:
+                time.sleep(60)
+            else:
+                self.close_connection = True
             return
         body = run.events[index]
         request_id = f"bench-{index}"
@@ -109,12 +114,13 @@ class Server(ThreadingHTTPServer):
         pass
 
 
-def run_once(argv, env, events, cwd=None, timeout=30):
-    """Spawns `argv` under a fresh Runtime API, hands it `events` one by one, then kills it.
+def run_once(argv, env, events, cwd=None, timeout=30, linger=True):
+    """Spawns `argv` under a fresh Runtime API, hands it `events` one by one, then kills it
+    (with `linger=False` its next poll is closed first, so that what it runs ends by itself).
 
     Returns a dict: init, cold (ms), warm (list of ms), rss_kb, first (status, body), stderr tail.
     """
-    run = Run(events)
+    run = Run(events, linger)
     server = Server(("127.0.0.1", 0), Api)
     server.run = run
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -15,6 +15,7 @@ leaves the machine, and no check needs a network.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -168,6 +169,27 @@ def verdict(expected, answer):
     return "no expectation to check"
 
 
+# The newest glibc a bootstrap may need: provided.al2023's (glibc 2.34). cargo-lambda links with
+# the build machine's own linker and glibc (Cargo.toml, `functions/link.rs`), so a newer machine
+# could bring in newer symbol versions that Lambda's runtime lacks.
+NEWEST_GLIBC = (2, 34)
+
+
+def linkage(bootstrap):
+    """What is wrong with how `bootstrap` was linked, or None: it must be stripped (no symbol
+    table: functions/link.rs strips at the link) and need no glibc newer than NEWEST_GLIBC."""
+    with open(bootstrap, "rb") as f:
+        data = f.read()
+    if b"\0.symtab\0" in data:
+        return "not stripped (it has a .symtab section)"
+    versions = {tuple(int(p) for p in m.groups()) for m in re.finditer(rb"GLIBC_(\d+)\.(\d+)", data)}
+    newest = max(versions, default=(0, 0))
+    if newest > NEWEST_GLIBC:
+        return (f"needs glibc {newest[0]}.{newest[1]}, newer than provided.al2023's "
+                f"{NEWEST_GLIBC[0]}.{NEWEST_GLIBC[1]}")
+    return None
+
+
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else ".aws-sam/build"
     with open("template.yaml") as f:
@@ -197,7 +219,8 @@ def main():
         with open(os.path.join("events", event_name), "rb") as f:
             event = f.read()
         answer, output = run(bootstrap, event, environment(template, resource))
-        problem = "no answer within 30 s: " + output[-1500:] if answer is None else verdict(exp, answer)
+        problem = linkage(bootstrap) or (
+            "no answer within 30 s: " + output[-1500:] if answer is None else verdict(exp, answer))
         size = os.path.getsize(bootstrap) / 1e6
         if problem:
             print(f"FAIL {logical} ({binary_name}, {size:.1f} MB) on {event_name}: {problem}")
