@@ -103,6 +103,19 @@ def template_secret_ids():
 GIVEN_SECRET_IDS = template_secret_ids()
 
 
+def start(targets):
+    """The Twilio stub and the counting proxy in front of moto (one recorder), the secrets, and
+    presence's room when presence is among `targets`: (recorder, proxy URL, configuration)."""
+    recorder = stubs.Recorder()
+    twilio = stubs.serve(stubs.TwilioStub, recorder)
+    moto = os.environ["AWS_ENDPOINT_URL"]
+    proxy = stubs.serve(stubs.AwsProxy, recorder, upstream=moto.split("//", 1)[1])
+    config = setup(moto, twilio)
+    if "presence" in targets:
+        seed_presence(config, moto)
+    return recorder, proxy, config
+
+
 def command(target, config, endpoint):
     """(argv, env) of `target` as Lambda runs it; `before:NAME` is NAME's binary in
     BENCH_BEFORE_DIR. A function gets the secret ids template.yaml gives it."""
@@ -180,13 +193,8 @@ def main():
     if missing:
         print(f"not built, left out: {', '.join(missing)}", file=sys.stderr)
         targets = [t for t in targets if t not in missing]
-    recorder = stubs.Recorder()
-    twilio = stubs.serve(stubs.TwilioStub, recorder)
     moto = os.environ["AWS_ENDPOINT_URL"]
-    proxy = stubs.serve(stubs.AwsProxy, recorder, upstream=moto.split("//", 1)[1])
-    config = setup(moto, twilio)
-    if "presence" in targets:
-        seed_presence(config, moto)
+    recorder, proxy, config = start(targets)
     results = {t: [] for t in targets}
     started = load()
     print(f"load before: {started}; {rounds} rounds of {len(targets)} targets, {WARM} warm each",

@@ -16,7 +16,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 import bench  # noqa: E402
 import emulator  # noqa: E402
 import events  # noqa: E402
-import stubs  # noqa: E402
 
 ORDER = os.path.join(bench.ROOT, "functions", "cold-start.order")
 
@@ -60,13 +59,9 @@ def wait_for(profile, seconds=90):
 
 
 def main():
-    recorder = stubs.Recorder()
-    twilio = stubs.serve(stubs.TwilioStub, recorder)
     moto = os.environ["AWS_ENDPOINT_URL"]
-    config = bench.setup(moto, twilio)
     targets = [t for t in bench.RUST if os.path.exists(os.path.join(bench.BIN, t))]
-    if "presence" in targets:
-        bench.seed_presence(config, moto)
+    _, _, config = bench.start(targets)
     order, seen = [], set()
     with tempfile.TemporaryDirectory() as out:
         for t in targets:
@@ -81,6 +76,9 @@ def main():
                                     linger=False)
             wait_for(profile)
             names = executed(profile, binary)
+            if not names:
+                raise SystemExit(f"{binary}: no function names in its record; it was built "
+                                 "stripped (build it with COLD_START_SYMBOLS=1)")
             fresh = [n for n in names if n not in seen]
             seen.update(fresh)
             order.extend(fresh)
