@@ -1,5 +1,7 @@
 """`scripts/bench --order`: writes functions/cold-start.order, the functions each function's cold
 start and first request run, which functions/link.rs has lld lay out together.
+`scripts/bench --check-order` (CI): whether the list still names all that token's and
+webhook's cold starts run.
 
 Each function built with its symbols (COLD_START_SYMBOLS=1: the same build, symbols kept) runs
 once under Valgrind's callgrind, in the bench's production configuration with its first event;
@@ -58,32 +60,70 @@ def wait_for(profile, seconds=90):
     raise SystemExit(f"no callgrind record in {profile} after {seconds} s")
 
 
+def read_list():
+    """The names in functions/cold-start.order, a line each (callgrind's `(below main)` has a
+    space in it)."""
+    if not os.path.exists(ORDER):
+        return []
+    with open(ORDER) as f:
+        return [line for line in f.read().splitlines() if line]
+
+
+def profile_cold_start(t, config, moto, out):
+    """The names of the functions `t`'s binary ran in one cold start and first request, under
+    callgrind, and the first answer."""
+    argv, env = bench.command(t, config, moto)
+    binary = os.path.realpath(argv[0])
+    profile = os.path.join(out, f"{t}.callgrind")
+    # Valgrind behind a shell: the emulator kills the shell once the first response is in and
+    # closes the next poll; the function then exits and callgrind writes.
+    shell = ["sh", "-c", 'valgrind --tool=callgrind --demangle=no '
+             f'--callgrind-out-file="{profile}" "$0" 2>/dev/null & wait', binary]
+    res = emulator.run_once(shell, env, [events.fresh(bench.ROOT, t)], timeout=120, linger=False)
+    wait_for(profile)
+    names = executed(profile, binary)
+    if not names:
+        raise SystemExit(f"{binary}: no function names in its record; it was built stripped "
+                         "(build it with COLD_START_SYMBOLS=1)")
+    return names, bench.answer(res)
+
+
 def main():
+    """`order.py` writes the list from every built function; `order.py --check NAME…` only
+    says whether the list still names every function those functions' cold starts run."""
+    check = sys.argv[1:2] == ["--check"]
     moto = os.environ["AWS_ENDPOINT_URL"]
-    targets = [t for t in bench.RUST if os.path.exists(os.path.join(bench.BIN, t))]
+    if check:
+        targets = sys.argv[2:]
+    else:
+        targets = [t for t in bench.RUST if os.path.exists(os.path.join(bench.BIN, t))]
     _, _, config = bench.start(targets)
-    order, seen = [], set()
+    # The list the binaries were linked with. A function that ran and is not in it lies outside
+    # the cold-start code, and the 64 KB around it becomes resident: LLVM numbers some names
+    # (`.587`) and the numbers move with any change to the code, and new code has new names.
+    previous = set(read_list())
+    order, seen, stale = [], set(), 0
     with tempfile.TemporaryDirectory() as out:
         for t in targets:
-            argv, env = bench.command(t, config, moto)
-            binary = os.path.realpath(argv[0])
-            profile = os.path.join(out, f"{t}.callgrind")
-            # Valgrind behind a shell: the emulator kills the shell once the first response is
-            # in and closes the next poll; the function then exits and callgrind writes.
-            shell = ["sh", "-c", 'valgrind --tool=callgrind --demangle=no '
-                     f'--callgrind-out-file="{profile}" "$0" 2>/dev/null & wait', binary]
-            res = emulator.run_once(shell, env, [events.fresh(bench.ROOT, t)], timeout=120,
-                                    linger=False)
-            wait_for(profile)
-            names = executed(profile, binary)
-            if not names:
-                raise SystemExit(f"{binary}: no function names in its record; it was built "
-                                 "stripped (build it with COLD_START_SYMBOLS=1)")
+            names, answer = profile_cold_start(t, config, moto, out)
             fresh = [n for n in names if n not in seen]
             seen.update(fresh)
             order.extend(fresh)
-            print(f"{t}: first answer {bench.answer(res)}, {len(names)} functions ran, "
-                  f"{len(fresh)} not listed before", file=sys.stderr)
+            missed = [n for n in names if n not in previous]
+            stale += len(missed)
+            print(f"{t}: first answer {answer}, {len(names)} functions ran, {len(fresh)} not "
+                  f"listed before, {len(missed)} not in the list it was linked with",
+                  file=sys.stderr)
+            if check:
+                for n in missed[:10]:
+                    print(f"  not listed: {n}", file=sys.stderr)
+    if check:
+        if stale:
+            raise SystemExit(f"{ORDER} is stale: {stale} functions the cold starts above run "
+                             "are not in it, and each can cost up to 64 KB more resident code. "
+                             "Run scripts/bench --order (it needs valgrind) and commit the list.")
+        print(f"{ORDER}: every function the cold starts above run is listed", file=sys.stderr)
+        return
     with open(ORDER, "w") as f:
         f.write("\n".join(order) + "\n")
     print(f"{ORDER}: {len(order)} functions", file=sys.stderr)
