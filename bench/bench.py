@@ -280,6 +280,11 @@ def table(targets, results, trips, rounds, started, ended):
         cells = [f"{best[t][k]:.1f} ms ({fmt_ratio(best[t][k], best['floor'][k]) if 'floor' in best else '–'})"
                  for k in ("init", "cold")]
         print(f"| {t} | " + " | ".join(cells) + " |")
+    if floor:
+        print("\nPeak RSS to the kilobyte (median kB, × the floor to two places; the goal of issue "
+              "14 is 2×): " + "; ".join(
+                  f"{t} {med[t]['rss'] * 1024:.0f} ({med[t]['rss'] / floor['rss']:.2f}×)"
+                  for t in targets))
     print("\nWhere the resident set is, after the last warm invocation (median MB): "
           + "; ".join(f"{t} {med[t]['anon']:.1f} anonymous + {med[t]['file']:.1f} file-backed"
                       for t in targets))

@@ -14,9 +14,32 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 
-/// Installs the JSON subscriber on stdout. Call once, first thing in `main`.
+/// Installs the JSON subscriber on stdout. Call once, first thing in `main`. Release builds
+/// compile out `debug` and `trace` events (Cargo.toml, tracing's `release_max_level_info`), so a
+/// more verbose level asked for is said once, as a warning, rather than silently not met.
 pub fn init() {
-    let _ = tracing::subscriber::set_global_default(json_lines(filter(), std::io::stdout));
+    let filter = filter();
+    let ceiling = tracing::level_filters::STATIC_MAX_LEVEL;
+    let asked = beyond(&filter, ceiling);
+    let _ = tracing::subscriber::set_global_default(json_lines(filter, std::io::stdout));
+    if let Some(asked) = asked {
+        tracing::warn!(
+            asked = %asked,
+            logged = %ceiling,
+            "this build logs at most {ceiling}: more verbose events are compiled out of release builds"
+        );
+    }
+}
+
+/// The most verbose level `filter` asks for (its default or any target's), when that is more
+/// verbose than `ceiling`.
+fn beyond(filter: &Targets, ceiling: LevelFilter) -> Option<LevelFilter> {
+    let asked = filter
+        .iter()
+        .map(|(_, level)| level)
+        .chain(filter.default_level())
+        .max()?;
+    (asked > ceiling).then_some(asked)
 }
 
 /// Log lines kept in memory, for tests that read what was (and was not) logged.
@@ -105,6 +128,16 @@ mod tests {
         let directives = super::parse_filter("warn,shared=debug");
         assert!(directives.would_enable("shared::twilio", &Level::DEBUG));
         assert!(!directives.would_enable("hyper", &Level::INFO));
+    }
+
+    #[test]
+    fn a_level_beyond_what_the_build_logs_is_named() {
+        let beyond = |spec: &str| super::beyond(&super::parse_filter(spec), LevelFilter::INFO);
+        assert_eq!(beyond("DEBUG"), Some(LevelFilter::DEBUG));
+        assert_eq!(beyond("warn,shared=trace"), Some(LevelFilter::TRACE));
+        assert_eq!(beyond("INFO"), None);
+        assert_eq!(beyond("error,hyper=warn"), None);
+        assert_eq!(beyond(""), None);
     }
 
     #[test]
