@@ -1,10 +1,11 @@
 """`scripts/bench --order`: writes functions/cold-start.order, the functions each function's cold
-start and first request run, which functions/link.rs has lld lay out together.
+start, first request and next few requests run, which functions/link.rs has lld lay out together.
 `scripts/bench --check-order` (CI): whether the list still names all that token's and
 webhook's cold starts run.
 
 Each function built with its symbols (COLD_START_SYMBOLS=1: the same build, symbols kept) runs
-once under Valgrind's callgrind, in the bench's production configuration with its first event;
+once under Valgrind's callgrind, in the bench's production configuration with its first event and
+the bench's warm invocations;
 the functions of the binary that ran are listed, every function's after the ones before it.
 """
 
@@ -92,8 +93,8 @@ def read_list():
 
 
 def profile_cold_start(t, config, moto, out):
-    """The names of the functions `t`'s binary ran in one cold start and first request, under
-    callgrind, then their HARDWARE_TWINS; and the first answer."""
+    """The names of the functions `t`'s binary ran in one cold start, its first request and the
+    bench's warm invocations, under callgrind, then their HARDWARE_TWINS; and the first answer."""
     argv, env = bench.command(t, config, moto)
     binary = os.path.realpath(argv[0])
     profile = os.path.join(out, f"{t}.callgrind")
@@ -101,7 +102,10 @@ def profile_cold_start(t, config, moto, out):
     # closes the next poll; the function then exits and callgrind writes.
     shell = ["sh", "-c", 'valgrind --tool=callgrind --demangle=no '
              f'--callgrind-out-file="{profile}" "$0" 2>/dev/null & wait', binary]
-    res = emulator.run_once(shell, env, [events.fresh(bench.ROOT, t)], timeout=120, linger=False)
+    # The first event, then the warm invocations the bench measures peak RSS after (the same event
+    # again: for a callback, a duplicate, whose path differs from the first's).
+    first = events.fresh(bench.ROOT, t)
+    res = emulator.run_once(shell, env, [first] * (1 + bench.WARM), timeout=120, linger=False)
     wait_for(profile)
     names = executed(profile, binary)
     if not names:

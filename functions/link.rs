@@ -8,7 +8,7 @@
 //!   keeps the symbols (what `scripts/bench --order` builds with, to name what a cold start
 //!   runs); it changes the link only, not one symbol.
 //! - **Cold-start code first.** `functions/cold-start.order` names the functions each function's
-//!   cold start and first request run (`scripts/bench --order` records them with Valgrind); lld
+//!   cold start and first requests run (`scripts/bench --order` records them with Valgrind); lld
 //!   places them together at the start of the code. Without it, the ~1,800 functions a first
 //!   request runs lie scattered over most of a 4.7 MB text, and the kernel maps (and counts as
 //!   resident) nearly all of it (README, Performance). A function missing from the list, or one
