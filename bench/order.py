@@ -98,7 +98,7 @@ def profile_cold_start(t, config, moto, out):
     argv, env = bench.command(t, config, moto)
     binary = os.path.realpath(argv[0])
     profile = os.path.join(out, f"{t}.callgrind")
-    # Valgrind behind a shell: the emulator kills the shell once the first response is in and
+    # Valgrind behind a shell: the emulator kills the shell once the last response is in and
     # closes the next poll; the function then exits and callgrind writes.
     shell = ["sh", "-c", 'valgrind --tool=callgrind --demangle=no '
              f'--callgrind-out-file="{profile}" "$0" 2>/dev/null & wait', binary]

@@ -11,8 +11,10 @@
 //!   cold start and first requests run (`scripts/bench --order` records them with Valgrind); lld
 //!   places them together at the start of the code. Without it, the ~1,800 functions a first
 //!   request runs lie scattered over most of a 4.7 MB text, and the kernel maps (and counts as
-//!   resident) nearly all of it (README, Performance). A function missing from the list, or one
-//!   that no longer exists, only costs a page; the list is refreshed when dependencies change.
+//!   resident) nearly all of it (README, Performance). A function missing from the list is placed
+//!   with the rest of the code and can make another 64-KB window resident; the names move with
+//!   any change to the code, a dependency or the toolchain, so `scripts/bench --order` is run
+//!   after one and CI's `--check-order` fails when the list is stale (README, Performance).
 //!   Only lld reads the list: on another target, or through another linker (cargo-zigbuild's
 //!   zig, for arm64 built on x86_64, refuses the flag), the code keeps the compiler's order.
 
